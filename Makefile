@@ -1,0 +1,63 @@
+# grokbook: every set-up step lives here, so that `make book` and `make test` work on a fresh
+# machine that has python3, make and the package registries (pip, npm, apt-get).
+#
+#   make book   build the HTML book at the `book` preset into _build/html
+#   make test   the whole suite: unit tests, chapters through papermill at `quick`, nbval
+#               regression, the strict book build at `quick` opened in headless Chromium
+#   make refs   regenerate the nbval reference notebooks (tests/references/) at `quick`
+#   make lint   ruff check + format check, notebooks included
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MATHJAX_VERSION := 3.2.2
+MATHJAX := _extra/mathjax/tex-svg.js
+JB_FLAGS := -W -n --keep-going
+# The default preset of a whole build (see grokutils/params.py); a preset given to papermill wins.
+export GROKBOOK_PRESET
+# One thread per process: faster for this book's small matrices, and bit-reproducible.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test refs lint clean chromium
+
+$(INSTALLED): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(MATHJAX):
+	mkdir -p $(@D)
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null \
+	  && tar -xzf mathjax-$(MATHJAX_VERSION).tgz package/es5/tex-svg.js \
+	  && mv package/es5/tex-svg.js $(CURDIR)/$@ && rm -rf $$tmp
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+book: GROKBOOK_PRESET = book
+book: $(INSTALLED) $(MATHJAX)
+	$(BIN)/python tests/pipeline.py clear-stale-cache _build
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "book: $(CURDIR)/_build/html/index.html"
+
+test: GROKBOOK_PRESET = quick
+test: $(INSTALLED) $(MATHJAX) chromium lint
+	$(BIN)/python -m pytest
+
+refs: GROKBOOK_PRESET = quick
+refs: $(INSTALLED)
+	$(BIN)/python tests/pipeline.py refs
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf _build tests/fixture_book/_build

@@ -1,0 +1,1 @@
+"""Measurements on trajectories: grokking times, thresholded accuracies, alignments."""

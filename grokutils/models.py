@@ -1,0 +1,1 @@
+"""Models shared by the chapters; leading tensor dimensions index independent runs."""

@@ -1,0 +1,1 @@
+"""Samplers, one module per family, batched over chains, walkers or candidates."""

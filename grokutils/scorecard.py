@@ -1,0 +1,165 @@
+"""Sphinx extension: the book's scorecard, built from the claims the chapters just reported.
+
+Every chapter ends with a :class:`grokutils.claims.ClaimReport`, whose HTML output carries
+the report as JSON. While Sphinx reads the executed chapters this extension collects those
+reports; the ``{claims-scorecard}`` directive then becomes a table of every claim of every
+chapter with its verdict, so the scorecard can never disagree with the pages it summarises.
+A chapter page without a report is a build warning (an error under ``-W``). The reports are
+also written to ``claims.json`` beside the HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from grokutils.claims import HTML_MARKER, Verdict
+
+logger = logging.getLogger(__name__)
+CHAPTER_PREFIX = "chapters/"
+_REPORT = re.compile(
+    r'<script type="application/json" class="' + HTML_MARKER + r'">(.*?)</script>', re.DOTALL
+)
+
+
+class scorecard_placeholder(nodes.General, nodes.Element):
+    """Where the scorecard table goes; replaced once every chapter has been read."""
+
+
+class ScorecardDirective(SphinxDirective):
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        self.env.grokbook_scorecards = getattr(self.env, "grokbook_scorecards", set())
+        self.env.grokbook_scorecards.add(self.env.docname)
+        return [scorecard_placeholder()]
+
+
+def collect_report(app: Sphinx, doctree: nodes.document) -> None:
+    """Keep the claims report found in a page's raw HTML outputs (one per chapter)."""
+    env = app.env
+    docname = env.docname
+    reports = getattr(env, "grokbook_claims", {})
+    env.grokbook_claims = reports
+    for node in doctree.findall(nodes.raw):
+        match = _REPORT.search(node.astext())
+        if match:
+            reports[docname] = json.loads(match.group(1).replace("<\\/", "</"))
+            return
+    if docname.startswith(CHAPTER_PREFIX):
+        logger.warning(f"{docname}: the executed chapter has no claims report", location=docname)
+
+
+def purge(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "grokbook_claims", {}).pop(docname, None)
+    getattr(env, "grokbook_scorecards", set()).discard(docname)
+
+
+def merge(app: Sphinx, env, docnames: set[str], other) -> None:
+    env.grokbook_claims = {**getattr(env, "grokbook_claims", {})}
+    env.grokbook_claims.update(getattr(other, "grokbook_claims", {}))
+    env.grokbook_scorecards = getattr(env, "grokbook_scorecards", set())
+    env.grokbook_scorecards |= getattr(other, "grokbook_scorecards", set())
+
+
+def reread_scorecards(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """A changed chapter changes the scorecard: read its pages again."""
+    if added or changed or removed:
+        return sorted(getattr(env, "grokbook_scorecards", set()))
+    return []
+
+
+def render(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    reports = getattr(app.env, "grokbook_claims", {})
+    for placeholder in list(doctree.findall(scorecard_placeholder)):
+        placeholder.replace_self(_scorecard(app, docname, reports))
+
+
+def write_json(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        reports = getattr(app.env, "grokbook_claims", {})
+        path = Path(app.outdir) / "claims.json"
+        path.write_text(json.dumps([reports[d] for d in sorted(reports)], indent=1) + "\n")
+
+
+def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[nodes.Node]:
+    if not reports:
+        return [nodes.paragraph(text="No chapter has reported claims yet.")]
+    presets = sorted({r["preset"] for r in reports.values()})
+    intro = nodes.paragraph(
+        text=f"Built at preset {', '.join(presets)}: {sum(len(r['claims']) for r in reports.values())}"
+        f" claims in {len(reports)} chapters."
+    )
+    summary_rows, claim_rows = [], []
+    for chapter in sorted(reports):
+        report = reports[chapter]
+        link = _link(app, docname, chapter, report["chapter"])
+        counts = [sum(c["verdict"] == v.value for c in report["claims"]) for v in Verdict]
+        summary_rows.append([link, report["preset"], *map(str, counts)])
+        for claim in report["claims"]:
+            claim_rows.append(
+                [
+                    _link(app, docname, chapter, report["chapter"]),
+                    claim["id"],
+                    claim["statement"],
+                    claim["paper"],
+                    claim["measured"],
+                    _verdict(claim["verdict"]),
+                    claim["note"],
+                ]
+            )
+    summary = _table(["chapter", "preset", *(v.value for v in Verdict)], summary_rows)
+    claims = _table(
+        ["chapter", "claim", "statement", "paper", "measured", "verdict", "note"], claim_rows
+    )
+    return [intro, summary, claims]
+
+
+def _link(app: Sphinx, fromdoc: str, todoc: str, text: str) -> nodes.paragraph:
+    uri = app.builder.get_relative_uri(fromdoc, todoc)
+    return nodes.paragraph("", "", nodes.reference("", text, internal=True, refuri=uri))
+
+
+def _verdict(verdict: str) -> nodes.paragraph:
+    css = "verdict-" + "-".join(verdict.split()[:2])  # verdict-reproduced, verdict-not-checked…
+    return nodes.paragraph("", "", nodes.inline("", verdict, classes=[css]))
+
+
+def _table(header: list[str], rows: list[list]) -> nodes.table:
+    table = nodes.table(classes=["grokbook-scorecard"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group += [nodes.colspec(colwidth=1) for _ in header]
+    head = nodes.thead()
+    head += _row(header)
+    body = nodes.tbody()
+    body += [_row(cells) for cells in rows]
+    group += [head, body]
+    return table
+
+
+def _row(cells: list) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        entry += cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=str(cell))
+        row += entry
+    return row
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_node(scorecard_placeholder)
+    app.add_directive("claims-scorecard", ScorecardDirective)
+    app.connect("doctree-read", collect_report)
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
+    app.connect("env-get-outdated", reread_scorecards)
+    app.connect("doctree-resolved", render)
+    app.connect("build-finished", write_json)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

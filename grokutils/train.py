@@ -1,0 +1,1 @@
+"""Training loops: plain, explicit torch, batched over independent runs."""
