@@ -15,7 +15,7 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +26,7 @@ HTML_MARKER = "grokbook-claims"
 """Class of the ``<script type="application/json">`` that carries a report in the HTML page."""
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     REPRODUCED = "reproduced"
     NOT_REPRODUCED = "not reproduced"
     INCONCLUSIVE = "inconclusive"
@@ -220,11 +220,21 @@ class Claim:
         if isinstance(measured, float) and math.isnan(measured):
             inconclusive_because = inconclusive_because or "the measured value is NaN"
         if inconclusive_because is not None:
-            verdict, note = Verdict.INCONCLUSIVE, "; ".join(filter(None, [inconclusive_because, note]))
+            verdict, note = (
+                Verdict.INCONCLUSIVE,
+                "; ".join(filter(None, [inconclusive_because, note])),
+            )
         else:
             verdict = Verdict.REPRODUCED if holds else Verdict.NOT_REPRODUCED
         return cls(
-            id, statement, paper, format_value(measured), tolerance, verdict, note, expected_at_quick
+            id,
+            statement,
+            paper,
+            format_value(measured),
+            tolerance,
+            verdict,
+            note,
+            expected_at_quick,
         )
 
     def to_dict(self) -> dict:
@@ -292,7 +302,9 @@ class ClaimReport:
             cells = [c.id, c.statement, c.paper, c.measured, c.tolerance]
             tds = "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
             colour = VERDICT_COLOURS[c.verdict]
-            tds += f'<td style="color:{colour};font-weight:bold">{html.escape(c.verdict.value)}</td>'
+            tds += (
+                f'<td style="color:{colour};font-weight:bold">{html.escape(c.verdict.value)}</td>'
+            )
             tds += f"<td>{html.escape(c.note)}</td>"
             rows.append(f"<tr>{tds}</tr>")
         payload = json.dumps(self.to_dict()).replace("</", "<\\/")

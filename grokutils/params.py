@@ -104,7 +104,9 @@ def read_presets(chapter: str, presets_dir: str | Path | None = None) -> tuple[d
     for name, spec in schema.items():
         _check_spec(path, name, spec)
     if set(presets) != set(PRESETS):
-        raise ParameterError(f"{path}: presets must be exactly {list(PRESETS)}, got {list(presets)}")
+        raise ParameterError(
+            f"{path}: presets must be exactly {list(PRESETS)}, got {list(presets)}"
+        )
     for preset, values in presets.items():
         values = values or {}
         missing, unknown = set(schema) - set(values), set(values) - set(schema)
@@ -215,7 +217,9 @@ def _validate(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
     bounds += [("gt", ">", float.__gt__), ("lt", "<", float.__lt__)]
     for key, symbol, holds in bounds:
         if key in spec and not holds(float(value), float(spec[key])):
-            raise ParameterError(f"{name} must be {symbol} {spec[key]} ({_describe(spec)}); got {value!r}")
+            raise ParameterError(
+                f"{name} must be {symbol} {spec[key]} ({_describe(spec)}); got {value!r}"
+            )
     return value
 
 

@@ -20,20 +20,30 @@ def set_theme() -> None:
     )
 
 
-def panels(ncols: int = 1, nrows: int = 1, *, width: float = WIDTH,
-           height: float | None = None, **kwargs) -> tuple[plt.Figure, np.ndarray]:
+def panels(
+    ncols: int = 1, nrows: int = 1, *, width: float = WIDTH, height: float | None = None, **kwargs
+) -> tuple[plt.Figure, np.ndarray]:
     """A figure of ``nrows x ncols`` panels with an explicit size; axes always a 2-D array
     flattened to 1-D (``axes[i]``), constrained layout on."""
     if ncols < 1 or nrows < 1:
         raise ValueError(f"ncols and nrows must be >= 1; got ncols={ncols}, nrows={nrows}")
     height = PANEL_HEIGHT * nrows if height is None else height
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False,
-                             layout="constrained", **kwargs)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width, height), squeeze=False, layout="constrained", **kwargs
+    )
     return fig, axes.ravel()
 
 
-def band(ax: plt.Axes, x: np.ndarray, runs: np.ndarray, *, label: str | None = None,
-         color=None, log_mean: bool = False, **kwargs) -> None:
+def band(
+    ax: plt.Axes,
+    x: np.ndarray,
+    runs: np.ndarray,
+    *,
+    label: str | None = None,
+    color=None,
+    log_mean: bool = False,
+    **kwargs,
+) -> None:
     """Mean over runs as a line with a ±1 standard-deviation band.
 
     ``runs`` has shape ``[runs, len(x)]``. With ``log_mean`` the centre and band are the

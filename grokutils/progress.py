@@ -15,8 +15,9 @@ from tqdm.std import tqdm
 T = TypeVar("T")
 
 
-def progress(iterable: Iterable[T] | None = None, *, desc: str = "", total: int | None = None,
-             **kwargs) -> tqdm:
+def progress(
+    iterable: Iterable[T] | None = None, *, desc: str = "", total: int | None = None, **kwargs
+) -> tqdm:
     """A text progress bar (``tqdm``) over ``iterable``, updated at most twice a second."""
     kwargs.setdefault("mininterval", 0.5)
     kwargs.setdefault("dynamic_ncols", True)

@@ -92,9 +92,9 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
     if not reports:
         return [nodes.paragraph(text="No chapter has reported claims yet.")]
     presets = sorted({r["preset"] for r in reports.values()})
+    total = sum(len(r["claims"]) for r in reports.values())
     intro = nodes.paragraph(
-        text=f"Built at preset {', '.join(presets)}: {sum(len(r['claims']) for r in reports.values())}"
-        f" claims in {len(reports)} chapters."
+        text=f"Built at preset {', '.join(presets)}: {total} claims in {len(reports)} chapters."
     )
     summary_rows, claim_rows = [], []
     for chapter in sorted(reports):

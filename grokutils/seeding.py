@@ -24,7 +24,7 @@ def seed_everything(seed: int, threads: int = 1) -> np.random.Generator:
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int; got {threads!r}")
     random.seed(seed)
-    np.random.seed(seed)  # for libraries that still draw from the global state
+    np.random.seed(seed)  # noqa: NPY002 (libraries that still draw from the global state)
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)

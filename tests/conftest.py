@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import matplotlib
-import pytest
-
 import pipeline
+import pytest
 
 matplotlib.use("Agg")
 BUILD = pipeline.ROOT / "_build"

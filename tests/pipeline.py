@@ -50,7 +50,9 @@ def toc_chapters(book: Path) -> list[Path]:
     return [book / f"{f}.ipynb" for f in files if (book / f"{f}.ipynb").is_file()]
 
 
-def execute(notebook: Path, output: Path, preset: str = "quick", **parameters) -> nbformat.NotebookNode:
+def execute(
+    notebook: Path, output: Path, preset: str = "quick", **parameters
+) -> nbformat.NotebookNode:
     """Run ``notebook`` through papermill (Python API) in its own folder at ``preset``.
 
     Raises papermill's ``PapermillExecutionError`` when a cell fails, which includes a
@@ -100,8 +102,7 @@ def seed_execution_cache(cache_path: Path, source: Path, executed: nbformat.Note
 
 
 def build_book(book: Path, path_output: Path, preset: str) -> subprocess.CompletedProcess:
-    """``jupyter-book build`` strictly (``-W -n --keep-going``), HTML in ``path_output/_build/html``."""
-    clear_stale_cache(path_output / "_build")
+    """``jupyter-book build -W -n --keep-going``; the HTML goes to ``path_output/_build/html``."""
     env = {**os.environ, "GROKBOOK_PRESET": preset}
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book), "build", str(book), "--path-output", str(path_output)]

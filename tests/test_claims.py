@@ -49,8 +49,15 @@ def test_not_checked_names_the_preset_and_is_not_expected_at_quick():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.123456, "0.1235"), (123456.0, "1.235e+05"), (2e-5, "2.000e-05"), (12345, "12 345"),
-     (True, "True"), ((1.0, 2), "(1, 2)"), (math.nan, "nan")],
+    [
+        (0.123456, "0.1235"),
+        (123456.0, "1.235e+05"),
+        (2e-5, "2.000e-05"),
+        (12345, "12 345"),
+        (True, "True"),
+        ((1.0, 2), "(1, 2)"),
+        (math.nan, "nan"),
+    ],
 )
 def test_values_are_formatted_short_and_stable(value, text):
     assert format_value(value) == text

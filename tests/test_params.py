@@ -16,7 +16,14 @@ SCHEMA = {
     "scheduler": {"type": "str", "nullable": True, "help": "dask address"},
     "plot": {"type": "bool", "help": "draw figures"},
 }
-QUICK = {"d_in": 20, "eta": 0.1, "lambdas": [0.5], "backend": "serial", "scheduler": None, "plot": True}
+QUICK = {
+    "d_in": 20,
+    "eta": 0.1,
+    "lambdas": [0.5],
+    "backend": "serial",
+    "scheduler": None,
+    "plot": True,
+}
 
 
 def write_presets(folder, schema=SCHEMA, **presets):
@@ -31,7 +38,9 @@ def folder(tmp_path):
 
 
 def test_preset_values_then_overrides(folder):
-    p = params.load("demo", "quick", seed=3, overrides={"d_in": 50, "eta": None}, presets_dir=folder)
+    p = params.load(
+        "demo", "quick", seed=3, overrides={"d_in": 50, "eta": None}, presets_dir=folder
+    )
     assert (p.preset, p.seed, p.d_in, p.eta, p.lambdas) == ("quick", 3, 50, 0.1, [0.5])
     assert p.as_dict()["d_in"] == 50
 
@@ -62,7 +71,11 @@ def test_default_preset_comes_from_the_environment(folder, monkeypatch):
         ("quick", {"lambdas": 0.5}, "lambdas must be a list"),
         ("quick", {"lambdas": []}, "lambdas needs at least 1 item"),
         ("quick", {"lambdas": [0.5, -1.0]}, "lambdas[1] must be > 0"),
-        ("quick", {"backend": "spark"}, "backend must be one of serial, processes, dask; got 'spark'"),
+        (
+            "quick",
+            {"backend": "spark"},
+            "backend must be one of serial, processes, dask; got 'spark'",
+        ),
         ("quick", {"plot": "false"}, "plot must be True or False; got the string 'false'"),
     ],
 )
@@ -122,5 +135,7 @@ def test_from_notebook_rejects_a_typo_among_globals(folder):
 
     namespace = {"preset": "quick", "seed": 1, "d_in": None, "math": math, "In": [], "_": None}
     assert params.from_notebook("demo", namespace, presets_dir=folder).seed == 1
-    with pytest.raises(ParameterError, match="unknown parameter 'etaa'.*allowed: preset, seed, backend, d_in"):
+    with pytest.raises(
+        ParameterError, match=r"unknown parameter 'etaa'.*allowed: preset, seed, backend, d_in"
+    ):
         params.from_notebook("demo", {**namespace, "etaa": 0.5}, presets_dir=folder)

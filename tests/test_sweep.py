@@ -20,7 +20,10 @@ def test_backends_give_identical_results(tmp_path):
     expected = [sweep_functions.noisy_square(**p) for p in POINTS]
     for backend in ("serial", "processes", "dask"):
         got = sweep.run(
-            sweep_functions.noisy_square, POINTS, backend=backend, n_jobs=2,
+            sweep_functions.noisy_square,
+            POINTS,
+            backend=backend,
+            n_jobs=2,
             cache_dir=tmp_path / backend,
         )
         assert got == expected, backend

@@ -1,0 +1,100 @@
+"""Every chapter in a table of contents runs through papermill at quick with its claims holding,
+documents its parameters, has valid presets, and refuses a bad preset before any compute."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from conftest import chapter_id, chapters
+
+from grokutils import params
+
+CHAPTERS = chapters()
+ANNOTATIONS = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
+
+
+def schema_of(notebook: Path) -> dict:
+    schema, _ = params.read_presets(notebook.stem, notebook.parent / "presets")
+    return schema
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
+def test_chapter_runs_at_quick_and_its_claims_hold(chapter, chapter_runs):
+    book, notebook = chapter
+    chapter_runs.get(book, notebook)  # a failing claim expected at quick raises in the notebook
+    path = Path(os.environ["GROKBOOK_CLAIMS_DIR"]) / f"{notebook.stem}.json"
+    assert path.is_file(), f"{notebook.name} saved no claims report named after the chapter"
+    report = json.loads(path.read_text())
+    assert report["preset"] == "quick" and report["claims"], report
+    failed = [
+        c["id"] for c in report["claims"] if c["expected_at_quick"] and c["verdict"] != "reproduced"
+    ]
+    assert not failed, f"claims expected to hold at quick failed: {failed}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
+def test_parameters_cell_documents_every_parameter(chapter):
+    _, notebook = chapter
+    schema = schema_of(notebook)
+    found = papermill.inspect_notebook(str(notebook))
+    assert set(found) == {"preset", "seed", *schema}, "parameters cell and presets file disagree"
+    for name, info in found.items():
+        assert info["help"].strip(), f"{name} has no help comment"
+        if name in schema:
+            kind = schema[name]["type"]
+            assert info["inferred_type_name"] == ANNOTATIONS.get(kind, "list"), name
+            assert info["default"] == "None", f"{name} must default to None (the preset's value)"
+    help_text = subprocess.run(
+        [Path(sys.executable).parent / "papermill", "--help-notebook", notebook],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert all(name in help_text for name in found)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
+def test_presets_file_has_three_valid_presets(chapter):
+    _, notebook = chapter
+    for preset in params.PRESETS:
+        p = params.load(notebook.stem, preset, presets_dir=notebook.parent / "presets")
+        assert p.preset == preset
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
+def test_bad_preset_fails_before_any_compute(chapter, tmp_path):
+    _, notebook = chapter
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        papermill.execute_notebook(
+            str(notebook),
+            str(tmp_path / "out.ipynb"),
+            parameters={"preset": "papr"},
+            cwd=str(notebook.parent),
+            progress_bar=False,
+        )
+    assert error.value.ename == "ParameterError"
+    assert "preset must be one of quick, book, paper; got 'papr'" in error.value.evalue
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    code = [c for c in out.cells if c.cell_type == "code"]
+    # parameters, injected parameters, resolution: nothing after it ran
+    assert all(c.execution_count is None for c in code[3:])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
+def test_chapter_is_committed_without_outputs(chapter):
+    _, notebook = chapter
+    nb = nbformat.read(notebook, as_version=4)
+    with_outputs = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and c.outputs and "keep_output" not in c.metadata.get("tags", [])
+    ]
+    assert not with_outputs, f"cells {with_outputs} carry outputs: strip them (nbstripout)"
