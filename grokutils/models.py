@@ -1,1 +1,0 @@
-"""Models shared by the chapters; leading tensor dimensions index independent runs."""

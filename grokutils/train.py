@@ -1,1 +1,0 @@
-"""Training loops: plain, explicit torch, batched over independent runs."""
