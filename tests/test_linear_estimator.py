@@ -1,0 +1,133 @@
+"""Exact eigenbasis GD of the linear teacher-student model against step-by-step torch SGD,
+brute force and finite-size expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from grokutils import linear_estimator as le
+from grokutils import two_layer_student as tl
+from grokutils.metrics import interpolated_crossing
+
+ETA = 0.01
+
+
+def test_eigenbasis_solution_equals_torch_sgd_with_weight_decay():
+    """Statement 2: 500 steps of torch SGD (float64, γ = 1e-3, d_out = 3) = closed form, 1e-10."""
+    problem = le.teacher_student(40, 60, [0, 1], d_out=3, noise_var=1e-3)
+    reference = le.sgd_reference(problem, 500, eta=ETA, gamma=1e-3)
+    exact = le.distance_at(problem, [500], eta=ETA, gamma=1e-3)[:, 0]
+    assert np.abs(reference - exact).max() <= 1e-10 * np.abs(exact).max()
+
+
+def test_losses_at_step_zero_are_those_of_the_initial_distance():
+    problem = le.teacher_student(60, 120, [3], d_out=2, n_gen=50)
+    out = le.trajectory(problem, [0], eta=ETA, eps=1e-3)
+    distance = problem.basis[0] @ problem.d0[0]  # back to the input basis
+    assert out["gen_loss"][0, 0] == pytest.approx((distance**2).sum() / 2, rel=1e-12)
+    x_train = problem.z_train[0] @ problem.basis[0].T
+    assert out["train_loss"][0, 0] == pytest.approx(((x_train @ distance) ** 2).mean(), rel=1e-10)
+
+
+def test_initial_gen_loss_is_near_one_over_d_out():
+    problem = le.teacher_student(400, 400, np.arange(4), d_out=5, n_gen=10)
+    gen = le.trajectory(problem, [0], eta=ETA, eps=1e-3)["gen_loss"][:, 0]
+    # ‖D₀‖² is a sum of 2 d_in d_out squared Gaussians of variance 1/(2 d_in d_out)
+    assert np.abs(gen * 5 - 1).max() <= 5 * np.sqrt(2 / (2 * 400 * 5))
+
+
+def test_empirical_test_loss_follows_the_population_loss():
+    """Statement 4: |L_emp/L_an - 1| <= 5/sqrt(N_gen) at every step (d_out = 1)."""
+    problem = le.teacher_student(200, 250, [0, 1], n_gen=4000)
+    out = le.trajectory(problem, np.geomspace(1, 1e5, 20), eta=ETA, eps=1e-3)
+    ratio = out["gen_loss_empirical"] / out["gen_loss"]
+    assert np.abs(ratio - 1).max() <= 5 / np.sqrt(4000)
+
+
+def test_overparameterised_problem_has_exact_null_directions():
+    problem = le.teacher_student(100, 60, [0], n_gen=10)
+    assert (problem.nu == 0).sum() == 40
+    final = le.trajectory(problem, [1e7], eta=ETA, eps=1e-3)
+    assert final["train_loss"][0, 0] < 1e-20  # interpolation
+    null_part = (problem.d0[0][problem.nu[0] == 0] ** 2).sum()
+    assert final["gen_loss"][0, 0] == pytest.approx(null_part, rel=1e-10)
+
+
+def test_grokking_steps_are_the_brute_force_first_steps():
+    problem = le.teacher_student(30, 60, [0, 1, 2], n_gen=300)
+    steps = np.arange(0, 4001)
+    found = le.grokking_steps(problem, eta=ETA, eps=1e-2, t_max=4000)
+    curves = le.trajectory(problem, steps, eta=ETA, eps=1e-2)
+    for which, times in zip(("train", "gen"), found, strict=True):
+        reached = curves[f"{which}_accuracy"] >= 0.95
+        brute = np.where(reached.any(1), reached.argmax(1), np.inf)
+        np.testing.assert_array_equal(times, brute)
+
+
+def test_a_run_does_not_depend_on_its_batch():
+    alone = le.teacher_student(50, 70, [5], n_gen=100)
+    batch = le.teacher_student(50, 70, [4, 5], n_gen=100)
+    steps = np.geomspace(1, 1e4, 10)
+    a = le.trajectory(alone, steps, eta=ETA, eps=1e-3)
+    b = le.trajectory(batch, steps, eta=ETA, eps=1e-3)
+    for key in a:
+        np.testing.assert_allclose(a[key][0], b[key][1], rtol=1e-9, atol=1e-15)
+
+
+def test_label_noise_floor_is_the_inverse_wishart_mean():
+    """GD converges to least squares: E[L_gen(∞)] = σ² d_in/(N - d_in - 1) → σ²λ/(1-λ)."""
+    d_in, n, noise_var = 40, 80, 1e-2
+    problem = le.teacher_student(d_in, n, np.arange(200), noise_var=noise_var, n_gen=1)
+    floor = le.trajectory(problem, [1e8], eta=ETA, eps=1e-3)["gen_loss"][:, 0]
+    expected = noise_var * d_in / (n - d_in - 1)
+    assert abs(floor.mean() - expected) <= 3 * floor.std() / np.sqrt(len(floor))
+
+
+def test_same_seed_same_numbers():
+    a = le.teacher_student(20, 30, [7], noise_var=1e-3, n_gen=5)
+    b = le.teacher_student(20, 30, [7], noise_var=1e-3, n_gen=5)
+    np.testing.assert_array_equal(a.d0, b.d0)
+    np.testing.assert_array_equal(a.z_gen, b.z_gen)
+
+
+def test_too_large_a_learning_rate_is_refused_with_its_bound():
+    problem = le.teacher_student(20, 30, [0], n_gen=5)
+    with pytest.raises(ValueError, match=r"eta=1\.0 is too large"):
+        le.distance_at(problem, [1], eta=1.0)
+    with pytest.raises(ValueError, match="n_train"):
+        le.teacher_student(20, 0, [0])
+    with pytest.raises(ValueError, match="eps"):
+        le.grokking_steps(problem, eta=ETA, eps=0.0)
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+def test_two_layer_gd_step_is_the_autograd_gradient_step(activation):
+    """The hand-written gradients (eq. 38 for linear, backprop through tanh(g·)/g) are exact."""
+    problem = tl.two_layer_problem(12, 20, 7, 3, [0, 1], n_gen=5)
+    gain = torch.tensor([1.0, 4.0])
+    eta = 0.3
+    out = tl.train_two_layer(
+        problem, activation=activation, eta=eta, steps=1, eps=1e-3, eval_every=1, gain=gain
+    )
+    w_in = problem.student_in.clone().requires_grad_(True)
+    w_out = problem.student_out.clone().requires_grad_(True)
+    target = tl._forward(problem.x_train, problem.teacher_in, problem.teacher_out, activation, gain)
+    loss = ((tl._forward(problem.x_train, w_in, w_out, activation, gain) - target) ** 2).mean(
+        (1, 2)
+    )
+    g_in, g_out = torch.autograd.grad(loss.sum(), (w_in, w_out))
+    with torch.no_grad():
+        stepped = tl._forward(
+            problem.x_train, w_in - eta * g_in, w_out - eta * g_out, activation, gain
+        )
+        expected = ((stepped - target) ** 2).mean((1, 2)).double().numpy()
+    np.testing.assert_allclose(out["train_loss"][:, 0], loss.detach().double().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(out["train_loss"][:, 1], expected, rtol=1e-4)
+
+
+def test_interpolated_crossing_reads_between_evaluations():
+    steps = np.array([0.0, 10.0, 20.0])
+    values = np.array([[0.0, 0.9, 1.0], [0.96, 1.0, 1.0], [0.0, 0.1, 0.2]])
+    np.testing.assert_allclose(interpolated_crossing(steps, values, 0.95), [15.0, 0.0, np.inf])
