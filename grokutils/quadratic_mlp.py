@@ -1,0 +1,175 @@
+"""Modular addition with a quadratic-activation MLP and no weight decay, batched over α and seeds:
+Kumar et al.'s Fig. 2 (ICLR 2024, App. 8.3; spec 01 §2 "Fig 2" and claim 17).
+
+* Data: all ``p²`` pairs ``(a, b)``, input ``onehot(a) ⊕ onehot(b)`` (``D = 2p``), target
+  ``onehot((a + b) mod p)``; one fixed random split (90 % train in the paper).
+* Model: ``f(x) = α²/(D N) · W₂ (W₁ x)²`` with ``W₁ [N, D]``, ``W₂ [p, N]``, no biases, all
+  weights ``N(0, 1)``. The authors' code multiplies the output by its ``scale`` twice, so α
+  enters squared; we keep that so that α means what it means in their figure.
+* Training: full-batch GD on ``L = mean((f - y)²)/α²`` (mean over examples and the ``p``
+  outputs) with step ``η/α²``, ``η = 100`` in the paper; no weight decay.
+
+Gradients are written out (no autograd) in float32, the authors' precision. Because the inputs
+are one-hot, ``W₁ x = W₁[:, a] + W₁[:, p + b]`` is a gather and the gradient of ``W₁`` a
+scatter-add (2× faster than the dense product here). Every run is one slice of a leading
+``[runs]`` dimension, so a sweep over α and seeds is one batched computation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from grokutils.modular_mlp import fixed_split, modular_labels
+from grokutils.progress import progress
+
+
+@dataclass
+class QuadraticMLP:
+    """A batch of ``runs`` networks ``f(x) = α²/(D N) · W₂ (W₁ x)²`` on one-hot pairs.
+
+    ``W1t [runs, D, N]`` (``W₁`` transposed, so that an input unit's weights are a row),
+    ``W2 [runs, p, N]``, ``alpha [runs]``; ``D = 2p``. An input is given by its two active
+    units ``units [2, n]`` (``a`` and ``p + b``).
+    """
+
+    W1t: torch.Tensor
+    W2: torch.Tensor
+    alpha: torch.Tensor
+
+    @classmethod
+    def init(cls, alphas, seeds, p: int, width: int) -> QuadraticMLP:
+        """All weights ``N(0, 1)``, float32, one generator per run seeded by its seed."""
+        gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
+        W1 = torch.stack([torch.randn(width, 2 * p, generator=g) for g in gens])  # [runs, N, D]
+        W2 = torch.stack([torch.randn(p, width, generator=g) for g in gens])  # [runs, p, N]
+        alpha = torch.tensor([float(a) for a in alphas], dtype=torch.float32)
+        return cls(W1.transpose(1, 2).contiguous(), W2, alpha)
+
+    @property
+    def scale(self) -> torch.Tensor:
+        """Output factor ``α²/(D N)`` as ``[runs, 1, 1]``."""
+        d, width = self.W1t.shape[1:]
+        return (self.alpha**2 / (d * width))[:, None, None]
+
+    def forward(self, units: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hidden pre-activations ``h [runs, n, N]`` and outputs ``f [runs, n, p]``."""
+        h = self.W1t[:, units[0]] + self.W1t[:, units[1]]
+        return h, self.scale * (h**2 @ self.W2.transpose(1, 2))
+
+    def mse(self, units: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``mean((f - onehot(y))²)`` over examples and outputs, and accuracy; ``[runs]`` each."""
+        _, f = self.forward(units)
+        target = torch.nn.functional.one_hot(labels, f.shape[-1]).to(f.dtype)
+        return ((f - target) ** 2).mean((1, 2)), (f.argmax(-1) == labels).to(f.dtype).mean(1)
+
+    def gradients(self, units, labels) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gradients of ``L = mse/α²`` with respect to ``W1t`` and ``W2`` (same shapes)."""
+        h, f = self.forward(units)
+        n, p = f.shape[1:]
+        target = torch.nn.functional.one_hot(labels, p).to(f.dtype)
+        g_f = 2 * (f - target) / (n * p * self.alpha[:, None, None] ** 2)  # dL/df
+        g_W2 = self.scale * g_f.transpose(1, 2) @ h**2
+        g_h = 2 * h * (self.scale * g_f @ self.W2)  # [runs, n, N]
+        g_W1t = torch.zeros_like(self.W1t).index_add_(
+            1, units.reshape(-1), torch.cat([g_h, g_h], 1)
+        )
+        return g_W1t, g_W2
+
+    def weight_norm(self) -> torch.Tensor:
+        """``‖W₁‖_F + ‖W₂‖_F``, ``[runs]`` (the authors' progress measure)."""
+        return self.W1t.flatten(1).norm(dim=1) + self.W2.flatten(1).norm(dim=1)
+
+
+@dataclass
+class QuadraticMLPHistory:
+    """Recorded trajectory of ``runs`` networks at ``steps [T]`` (step 0 = initialisation).
+
+    ``train_loss``, ``test_loss`` ``[runs, T]``: the MSE without the 1/α² factor;
+    ``train_acc``, ``test_acc`` ``[runs, T]`` in [0, 1] (argmax of ``f``);
+    ``weight_norm [runs, T]``: ``‖W₁‖_F + ‖W₂‖_F``.
+    """
+
+    steps: np.ndarray
+    alpha: np.ndarray
+    seed: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    train_acc: np.ndarray
+    test_acc: np.ndarray
+    weight_norm: np.ndarray
+
+
+def record_steps(steps: int, n_records: int) -> np.ndarray:
+    """``0`` and about ``n_records`` log-spaced steps up to ``steps`` (unique, sorted)."""
+    return np.unique(np.r_[0, np.geomspace(1, steps, n_records).round().astype(int)])
+
+
+def modular_addition_units(p: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Active input units ``[2, p²]`` (``a``, ``p + b``) and labels ``(a + b) mod p``, ``[p²]``."""
+    a, b = np.divmod(np.arange(p * p), p)
+    return torch.from_numpy(np.stack([a, p + b])), torch.from_numpy(modular_labels("x+y", p))
+
+
+def train_modular_addition(
+    alphas,
+    seeds,
+    *,
+    p: int = 23,
+    width: int = 100,
+    steps: int = 50_000,
+    lr: float = 100.0,
+    train_fraction: float = 0.9,
+    split_seed: int = 1,
+    n_records: int = 100,
+    desc: str = "modular addition",
+) -> QuadraticMLPHistory:
+    """Train one network per ``(α, seed)`` pair (α-major) by full-batch GD and record it.
+
+    ``alphas``, ``seeds``: output scales and weight seeds (every combination is one run);
+    ``steps``: GD steps; ``lr``: the paper's η (the step is ``lr/α²``); ``n_records``:
+    log-spaced recording steps; ``split_seed`` fixes the train/test split. Deterministic for
+    fixed arguments.
+    """
+    alphas, seeds = [float(a) for a in alphas], [int(s) for s in seeds]
+    if not alphas or min(alphas) <= 0:
+        raise ValueError(f"alphas must be a non-empty list of values > 0; got {alphas}")
+    if not seeds:
+        raise ValueError("seeds must be a non-empty list")
+    for name, value in {"p": p, "width": width, "steps": steps, "n_records": n_records}.items():
+        if value < 2:
+            raise ValueError(f"{name} must be >= 2; got {value}")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0; got {lr}")
+
+    runs = [(al, s) for al in alphas for s in seeds]
+    net = QuadraticMLP.init([r[0] for r in runs], [r[1] for r in runs], p, width)
+    units, labels = modular_addition_units(p)
+    splits = dict(zip(("train", "test"), fixed_split(p, train_fraction, split_seed), strict=True))
+    splits = {k: (units[:, idx], labels[idx]) for k, idx in splits.items()}
+    step_size = (lr / net.alpha**2)[:, None, None]
+    record = record_steps(steps, n_records)
+    out = {k: [] for k in ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")}
+    next_record = 0
+    for t in progress(range(steps + 1), desc=desc):
+        if t == record[next_record]:
+            for split, data in splits.items():
+                loss, acc = net.mse(*data)
+                out[f"{split}_loss"].append(loss)
+                out[f"{split}_acc"].append(acc)
+            out["weight_norm"].append(net.weight_norm())
+            next_record += 1
+        if t == steps:
+            break
+        g_W1t, g_W2 = net.gradients(*splits["train"])
+        net.W1t -= step_size * g_W1t
+        net.W2 -= step_size * g_W2
+
+    return QuadraticMLPHistory(
+        steps=record,
+        alpha=net.alpha.numpy().astype(float),
+        seed=np.array([s for _, s in runs]),
+        **{k: torch.stack(v, 1).numpy().astype(float) for k, v in out.items()},
+    )
