@@ -8,6 +8,8 @@ of shape ``[S]`` (or :class:`~grokutils.samplers.guess_and_check.Conditioned` su
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -255,6 +257,13 @@ D1_BOUNDS = {"linear": 0.4, "tanh": 0.5, "leaky_relu": 0.65}
 """Spec claim D1: deepest / depth-2 median G&C at most this, per activation."""
 
 
+def _median_over_data_sets(values: np.ndarray) -> np.ndarray:
+    """Median over axis 1 ignoring NaN; a point with no result at all stays NaN, silently."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice": NaN is the answer
+        return np.nanmedian(values, axis=1)
+
+
 def claim_measurements(p, width, gd_width, depth, gd_depth, limit: Conditioned) -> dict:
     """Every measured value the chapter's claims W1-W7 and D1-D7 need (spec §3.4).
 
@@ -266,12 +275,12 @@ def claim_measurements(p, width, gd_width, depth, gd_depth, limit: Conditioned) 
     if set(p.activations) != set(D1_BOUNDS):
         raise ValueError(f"the claims need activations {sorted(D1_BOUNDS)}; got {p.activations}")
     med = {
-        key: {a: np.nanmedian(t[key], axis=1) for a, t in width.items()}
+        key: {a: _median_over_data_sets(t[key]) for a, t in width.items()}
         for key in width["linear"]
         if key != "method"
     }
     dmed = {
-        key: {a: np.nanmedian(t[key], axis=1) for a, t in depth.items()}
+        key: {a: _median_over_data_sets(t[key]) for a, t in depth.items()}
         for key in depth["linear"]
         if key != "method"
     }
