@@ -244,7 +244,8 @@ class Claim:
 class ClaimReport:
     """The claims of one chapter run: a table in the notebook, glued values, a JSON file."""
 
-    columns = ("id", "statement", "paper", "measured", "tolerance", "verdict", "note")
+    columns = ("id", "verdict", "statement", "paper", "measured", "tolerance", "note")
+    """Table columns; the verdict comes right after the id so that a narrow page shows it."""
 
     def __init__(self, chapter: str, preset: str):
         self.chapter, self.preset = chapter, preset
@@ -299,13 +300,13 @@ class ClaimReport:
         head = "".join(f"<th>{html.escape(col)}</th>" for col in self.columns)
         rows = []
         for c in self.claims:
-            cells = [c.id, c.statement, c.paper, c.measured, c.tolerance]
-            tds = "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
             colour = VERDICT_COLOURS[c.verdict]
+            tds = f"<td>{html.escape(c.id)}</td>"
             tds += (
                 f'<td style="color:{colour};font-weight:bold">{html.escape(c.verdict.value)}</td>'
             )
-            tds += f"<td>{html.escape(c.note)}</td>"
+            cells = [c.statement, c.paper, c.measured, c.tolerance, c.note]
+            tds += "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
             rows.append(f"<tr>{tds}</tr>")
         payload = json.dumps(self.to_dict()).replace("</", "<\\/")
         return (

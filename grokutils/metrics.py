@@ -1,4 +1,6 @@
-"""Measurements on trajectories: grokking times, thresholded accuracies, alignments."""
+"""Measurements on trajectories: first crossings of a threshold and train-to-test delays."""
+
+import numpy as np
 
 
 def first_crossing(steps, losses, threshold):
@@ -8,8 +10,6 @@ def first_crossing(steps, losses, threshold):
     for a relative threshold). Returns float ``[runs]``. Kumar et al. (Fig. 3e) use the first
     step with loss < 0.1 and count a run that never gets there as no grokking.
     """
-    import numpy as np
-
     steps, losses = np.asarray(steps), np.atleast_2d(np.asarray(losses, dtype=float))
     if losses.shape[-1] != len(steps):
         raise ValueError(f"losses must have shape [runs, {len(steps)}]; got {losses.shape}")
@@ -25,8 +25,6 @@ def grokking_delay(steps, train, test, threshold):
     the test loss never crosses (Kumar et al.'s heat map counts those runs as zero grokking:
     use ``np.where(np.isfinite(gap), gap, 0)`` for that convention).
     """
-    import numpy as np
-
     t_train = first_crossing(steps, train, threshold)
     t_test = first_crossing(steps, test, threshold)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -39,8 +37,6 @@ def interpolated_crossing(steps, values, level: float):
 
     Returns ``[runs]`` float steps: ``steps[0]`` if already there, ``inf`` if never reached.
     """
-    import numpy as np
-
     steps, values = np.asarray(steps, dtype=float), np.atleast_2d(np.asarray(values, float))
     if values.shape[-1] != steps.shape[0]:
         raise ValueError(f"values must have shape [runs, {len(steps)}]; got {values.shape}")

@@ -107,16 +107,16 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
                 [
                     _link(app, docname, chapter, report["chapter"]),
                     claim["id"],
+                    _verdict(claim["verdict"]),
                     claim["statement"],
                     claim["paper"],
                     claim["measured"],
-                    _verdict(claim["verdict"]),
                     claim["note"],
                 ]
             )
     summary = _table(["chapter", "preset", *(v.value for v in Verdict)], summary_rows)
     claims = _table(
-        ["chapter", "claim", "statement", "paper", "measured", "verdict", "note"], claim_rows
+        ["chapter", "claim", "verdict", "statement", "paper", "measured", "note"], claim_rows
     )
     return [intro, summary, claims]
 
