@@ -111,10 +111,15 @@ def build_book(book: Path, path_output: Path, preset: str) -> subprocess.Complet
     )
 
 
-def clear_stale_cache(build: Path) -> None:
-    """Empty a build's execution cache when grokutils changed since it was filled.
+STALE_WITH_GROKUTILS = (".jupyter_cache", ".doctrees", "jupyter_execute", "html")
+"""What a build keeps that depends on grokutils: the execution cache, and Sphinx's environment
+and output, which would otherwise skip every page whose source did not change."""
 
-    Jupyter Book's cache keys on the notebooks' code cells only, not on the package they import.
+
+def clear_stale_cache(build: Path) -> None:
+    """Empty a build's execution cache and Sphinx state when grokutils changed since they were
+    filled. Jupyter Book's cache keys on the notebooks' code cells only, not on the package
+    they import, and Sphinx re-reads a page only when its source changes.
     """
     from grokutils.sweep import source_fingerprint
 
@@ -122,7 +127,8 @@ def clear_stale_cache(build: Path) -> None:
     fingerprint = source_fingerprint("grokutils")
     if stamp.is_file() and stamp.read_text() == fingerprint:
         return
-    shutil.rmtree(build / ".jupyter_cache", ignore_errors=True)
+    for name in STALE_WITH_GROKUTILS:
+        shutil.rmtree(build / name, ignore_errors=True)
     build.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint)
 

@@ -37,7 +37,7 @@ def built_books(chapter_runs):
     def build(name: str) -> Path:
         if name not in built:
             book, output = BOOKS[name], BUILD / f"{name}-quick"
-            pipeline.clear_stale_cache(output / "_build")
+            shutil.rmtree(output / "_build", ignore_errors=True)  # every page from this session
             for notebook in pipeline.toc_chapters(book):
                 executed = chapter_runs.get(name, notebook)
                 pipeline.seed_execution_cache(
@@ -51,6 +51,19 @@ def built_books(chapter_runs):
         return html
 
     return build
+
+
+def test_a_grokutils_change_clears_the_execution_cache_and_the_sphinx_state(tmp_path):
+    build = tmp_path / "_build"
+    pipeline.clear_stale_cache(build)  # first build: stamp written
+    for name in (*pipeline.STALE_WITH_GROKUTILS, "keep"):
+        (build / name).mkdir()
+    pipeline.clear_stale_cache(build)  # same grokutils: nothing removed
+    assert all((build / name).is_dir() for name in pipeline.STALE_WITH_GROKUTILS)
+    (build / ".grokutils-fingerprint").write_text("an older grokutils")
+    pipeline.clear_stale_cache(build)
+    assert not any((build / name).exists() for name in pipeline.STALE_WITH_GROKUTILS)
+    assert (build / "keep").is_dir()
 
 
 @pytest.mark.book
