@@ -13,6 +13,7 @@ Command line (from the Makefile)::
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import shutil
 import subprocess
@@ -111,23 +112,32 @@ def build_book(book: Path, path_output: Path, preset: str) -> subprocess.Complet
     )
 
 
-STALE_WITH_GROKUTILS = (".jupyter_cache", ".doctrees", "jupyter_execute", "html")
-"""What a build keeps that depends on grokutils: the execution cache, and Sphinx's environment
-and output, which would otherwise skip every page whose source did not change."""
+STALE_WITH_INPUTS = (".jupyter_cache", ".doctrees", "jupyter_execute", "html")
+"""What a build keeps that depends on grokutils and the presets: the execution cache, and
+Sphinx's environment and output, which would otherwise skip every page whose source did not
+change."""
+
+
+def inputs_fingerprint() -> str:
+    """What the chapters read besides their own cells: grokutils' source and the presets."""
+    from grokutils.sweep import source_fingerprint
+
+    presets = sorted((ROOT / "chapters" / "presets").glob("*.yaml"))
+    text = "".join(f"{path.name}\n{path.read_text()}" for path in presets)
+    return source_fingerprint("grokutils") + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def clear_stale_cache(build: Path) -> None:
-    """Empty a build's execution cache and Sphinx state when grokutils changed since they were
-    filled. Jupyter Book's cache keys on the notebooks' code cells only, not on the package
-    they import, and Sphinx re-reads a page only when its source changes.
+    """Empty a build's execution cache and Sphinx state when grokutils or a presets file changed
+    since they were filled. Jupyter Book's cache keys on the notebooks' code cells only, not on
+    the package they import or the presets they load, and Sphinx re-reads a page only when its
+    source changes.
     """
-    from grokutils.sweep import source_fingerprint
-
-    stamp = build / ".grokutils-fingerprint"
-    fingerprint = source_fingerprint("grokutils")
+    stamp = build / ".inputs-fingerprint"
+    fingerprint = inputs_fingerprint()
     if stamp.is_file() and stamp.read_text() == fingerprint:
         return
-    for name in STALE_WITH_GROKUTILS:
+    for name in STALE_WITH_INPUTS:
         shutil.rmtree(build / name, ignore_errors=True)
     build.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint)

@@ -53,16 +53,16 @@ def built_books(chapter_runs):
     return build
 
 
-def test_a_grokutils_change_clears_the_execution_cache_and_the_sphinx_state(tmp_path):
+def test_a_grokutils_or_presets_change_clears_the_execution_cache_and_the_sphinx_state(tmp_path):
     build = tmp_path / "_build"
     pipeline.clear_stale_cache(build)  # first build: stamp written
-    for name in (*pipeline.STALE_WITH_GROKUTILS, "keep"):
+    for name in (*pipeline.STALE_WITH_INPUTS, "keep"):
         (build / name).mkdir()
     pipeline.clear_stale_cache(build)  # same grokutils: nothing removed
-    assert all((build / name).is_dir() for name in pipeline.STALE_WITH_GROKUTILS)
-    (build / ".grokutils-fingerprint").write_text("an older grokutils")
+    assert all((build / name).is_dir() for name in pipeline.STALE_WITH_INPUTS)
+    (build / ".inputs-fingerprint").write_text("an older grokutils or presets file")
     pipeline.clear_stale_cache(build)
-    assert not any((build / name).exists() for name in pipeline.STALE_WITH_GROKUTILS)
+    assert not any((build / name).exists() for name in pipeline.STALE_WITH_INPUTS)
     assert (build / "keep").is_dir()
 
 
