@@ -4,7 +4,7 @@ Each chapter has ``chapters/presets/<chapter>.yaml`` with two sections::
 
     parameters:            # the schema: every parameter a chapter accepts
       d_in: {type: int, min: 2, help: input dimension}
-      lambdas: {type: "list[float]", gt: 0, help: d_in / N_tr values}
+      lambdas: {type: "list[float]", gt: 0, contains: [0.9], help: d_in / N_tr values}
       backend: {type: str, choices: [serial, processes, dask], help: sweep backend}
     presets:               # quick (CI), book (the rendered book), paper (paper scale)
       quick: {d_in: 200, lambdas: [0.5, 0.9], backend: serial}
@@ -15,7 +15,8 @@ Every preset sets every parameter. A notebook's ``parameters`` cell declares ``p
 ``seed`` and one override per parameter (default ``None`` = the preset's value); the next
 cell resolves them with :func:`from_notebook`, which rejects an unknown preset, an unknown
 parameter name (papermill only warns about those), a wrong type or an out-of-range value
-with a :class:`ParameterError` naming the parameter and what is allowed.
+with a :class:`ParameterError` naming the parameter and what is allowed. A list parameter
+may name values it must ``contain``: the ones a chapter's claims are about.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ DEFAULT_PRESET = "book"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCALAR_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 LIST_TYPES = {f"list[{name}]": name for name in SCALAR_TYPES}
-SPEC_KEYS = {"type", "help", "min", "max", "gt", "lt", "choices", "nullable", "min_len"}
+SPEC_KEYS = {"type", "help", "min", "max", "gt", "lt", "choices", "nullable", "min_len", "contains"}
 # Names IPython puts in a kernel's namespace before any cell runs.
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
@@ -189,6 +190,8 @@ def _check_spec(path: Path, name: str, spec: Any) -> None:
         raise ParameterError(f"{path}: parameter {name!r} has type {spec['type']!r}; use {allowed}")
     if extra := set(spec) - SPEC_KEYS:
         raise ParameterError(f"{path}: parameter {name!r} has unknown keys {sorted(extra)}")
+    if "contains" in spec and spec["type"] not in LIST_TYPES:
+        raise ParameterError(f"{path}: parameter {name!r}: 'contains' needs a list type")
 
 
 def _validate(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
@@ -207,7 +210,13 @@ def _validate(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
         if len(value) < spec.get("min_len", 1):
             raise ParameterError(f"{name} needs at least {spec.get('min_len', 1)} item(s)")
         item_spec = {**spec, "type": LIST_TYPES[kind]}
-        return [_validate(f"{name}[{i}]", item, item_spec) for i, item in enumerate(value)]
+        items = [_validate(f"{name}[{i}]", item, item_spec) for i, item in enumerate(value)]
+        if missing := [x for x in spec.get("contains", []) if x not in items]:
+            raise ParameterError(
+                f"{name} must contain {spec['contains']} (the chapter's claims are about these "
+                f"values); {missing} missing from {value!r}"
+            )
+        return items
     value = _check_type(name, value, kind, spec)
     if "choices" in spec and value not in spec["choices"]:
         raise ParameterError(
@@ -246,6 +255,8 @@ def _describe(spec: Mapping[str, Any]) -> str:
             parts.append(f"{symbol} {spec[key]}")
     if "choices" in spec:
         parts.append("one of " + ", ".join(map(str, spec["choices"])))
+    if "contains" in spec:
+        parts.append(f"containing {spec['contains']}")
     if spec.get("nullable"):
         parts.append("or None")
     return " ".join(parts) + (f": {spec['help']}" if spec.get("help") else "")

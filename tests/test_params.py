@@ -15,6 +15,7 @@ SCHEMA = {
     "backend": {"type": "str", "choices": ["serial", "processes", "dask"], "help": "backend"},
     "scheduler": {"type": "str", "nullable": True, "help": "dask address"},
     "plot": {"type": "bool", "help": "draw figures"},
+    "widths": {"type": "list[int]", "min": 1, "contains": [8], "help": "the claims need 8"},
 }
 QUICK = {
     "d_in": 20,
@@ -23,6 +24,7 @@ QUICK = {
     "backend": "serial",
     "scheduler": None,
     "plot": True,
+    "widths": [8, 16],
 }
 
 
@@ -77,6 +79,7 @@ def test_default_preset_comes_from_the_environment(folder, monkeypatch):
             "backend must be one of serial, processes, dask; got 'spark'",
         ),
         ("quick", {"plot": "false"}, "plot must be True or False; got the string 'false'"),
+        ("quick", {"widths": [4, 16]}, "widths must contain [8] (the chapter's claims"),
     ],
 )
 def test_bad_input_names_the_parameter(folder, preset, overrides, message):
@@ -109,6 +112,7 @@ def test_nullable_only_where_declared(tmp_path):
         ({**SCHEMA, "x": {"type": "complex", "help": "?"}}, {}, "has type 'complex'"),
         ({**SCHEMA, "x": {"type": "int"}}, {}, "needs a 'type' and a 'help'"),
         ({**SCHEMA, "x": {"type": "int", "help": "?", "maximum": 3}}, {}, "unknown keys"),
+        ({**SCHEMA, "x": {"type": "int", "help": "?", "contains": [1]}}, {}, "needs a list type"),
     ],
 )
 def test_malformed_presets_file_is_rejected(tmp_path, schema, presets, message):
