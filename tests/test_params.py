@@ -79,7 +79,7 @@ def test_default_preset_comes_from_the_environment(folder, monkeypatch):
             "backend must be one of serial, processes, dask; got 'spark'",
         ),
         ("quick", {"plot": "false"}, "plot must be True or False; got the string 'false'"),
-        ("quick", {"widths": [4, 16]}, "widths must contain [8] (the chapter's claims"),
+        ("quick", {"widths": [4, 16]}, "widths must contain [8]"),
     ],
 )
 def test_bad_input_names_the_parameter(folder, preset, overrides, message):
