@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from grokutils.metrics import record_steps
 from grokutils.progress import progress
 from grokutils.theory import lazy_to_rich as theory
 
@@ -201,14 +202,6 @@ class History:
     def at(self, step: int) -> int:
         """Index of the last recorded step ``<= step``."""
         return int(np.searchsorted(self.steps, step, side="right") - 1)
-
-
-def record_steps(steps: int, n: int) -> np.ndarray:
-    """About ``n`` log-spaced integer steps in ``[0, steps]``, 0 and ``steps`` included."""
-    if steps < 1 or n < 2:
-        raise ValueError(f"steps >= 1 and n >= 2 required; got steps={steps}, n={n}")
-    grid = np.unique(np.round(np.geomspace(1, steps, n - 1)).astype(int))
-    return np.concatenate([[0], grid])
 
 
 def train(

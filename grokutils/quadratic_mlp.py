@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from grokutils.metrics import record_steps
 from grokutils.modular_mlp import fixed_split, modular_labels
 from grokutils.progress import progress
 
@@ -102,11 +103,6 @@ class QuadraticMLPHistory:
     weight_norm: np.ndarray
 
 
-def record_steps(steps: int, n_records: int) -> np.ndarray:
-    """``0`` and about ``n_records`` log-spaced steps up to ``steps`` (unique, sorted)."""
-    return np.unique(np.r_[0, np.geomspace(1, steps, n_records).round().astype(int)])
-
-
 def modular_addition_units(p: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Active input units ``[2, p²]`` (``a``, ``p + b``) and labels ``(a + b) mod p``, ``[p²]``."""
     a, b = np.divmod(np.arange(p * p), p)
@@ -150,7 +146,7 @@ def train_modular_addition(
     splits = dict(zip(("train", "test"), fixed_split(p, train_fraction, split_seed), strict=True))
     splits = {k: (units[:, idx], labels[idx]) for k, idx in splits.items()}
     step_size = (lr / net.alpha**2)[:, None, None]
-    record = record_steps(steps, n_records)
+    record = record_steps(steps, n_records + 1)  # step 0 and n_records log-spaced steps
     out = {k: [] for k in ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")}
     next_record = 0
     for t in progress(range(steps + 1), desc=desc):
