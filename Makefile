@@ -5,6 +5,7 @@
 #   make test   the whole suite: unit tests, chapters through papermill at `quick`, nbval
 #               regression, the strict book build at `quick` opened in headless Chromium
 #   make refs   regenerate the nbval reference notebooks (tests/references/) at `quick`
+#               (CHAPTERS="03_guess_and_check ..." for some only)
 #   make lint   ruff check + format check, notebooks included
 
 SHELL := /bin/bash
@@ -53,7 +54,7 @@ test: $(INSTALLED) $(MATHJAX) chromium lint
 
 refs: GROKBOOK_PRESET = quick
 refs: $(INSTALLED)
-	$(BIN)/python tests/pipeline.py refs
+	$(BIN)/python tests/pipeline.py refs $(CHAPTERS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -1,11 +1,29 @@
-"""Claim checks: a paper's claim, our measurement, the tolerance and a verdict computed from them.
+"""Claim checks: a claim, its reference and source, our estimate with its interval, a verdict.
 
-A chapter builds one :class:`Claim` per paper claim with a constructor that *computes* the
-verdict from the measurement (:meth:`Claim.close`, :meth:`Claim.in_range`,
-:meth:`Claim.condition`), or states why it is not decided (:meth:`Claim.inconclusive`,
-:meth:`Claim.not_checked`). A :class:`ClaimReport` shows them as a table, glues them into the
-page (myst-nb), saves them as JSON, and at the ``quick`` preset raises
-:class:`ClaimsNotReproduced` when a claim expected to hold there does not, so CI goes red.
+A chapter builds one :class:`Claim` per claim with a constructor that *computes* the verdict
+from an :class:`~grokutils.estimates.Estimate` (a value with its 95 % interval over the run's
+independent seeds or data sets) and a tolerance fixed before the number is seen:
+
+* **reproduced** when the whole interval satisfies the tolerance,
+* **not reproduced** when the whole interval violates it,
+* **inconclusive** when it straddles (or the value is NaN, or a diagnostic says the run
+  cannot decide),
+* **not checked at this preset** when the preset cannot afford it (it names the one that can).
+
+:meth:`Claim.check` takes bounds (``at_least``, ``at_most``); :meth:`Claim.close` a target
+with a relative or absolute tolerance; :meth:`Claim.fraction` decides a trend or yes/no
+statement on the fraction of units where it holds. A claim with several parts (one per
+activation, say) takes a dict of estimates: reproduced when every part is, not reproduced
+when any part is.
+
+Every claim names its ``reference`` (the value or direction it is held against) and its
+``source``: ``"paper, Fig. 3a"`` (or ``§4.2``, ``eq. 13``), ``"theory, eq. 7"`` (our closed
+form) or ``"prototype"`` (an expectation we measured ourselves, never the paper's).
+
+A :class:`ClaimReport` holds a chapter's claims, names its quick set in one place (the claims
+CI asserts, and why each other claim is not among them), shows them as a table with the run's
+provenance stamp, glues them into the page (myst-nb), saves them as JSON, and at the
+``quick`` preset raises :class:`ClaimsNotReproduced` when a claim of the quick set fails.
 """
 
 from __future__ import annotations
@@ -14,16 +32,30 @@ import html
 import json
 import math
 import os
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+
+from grokutils.estimates import LEVEL, Estimate
+
+if TYPE_CHECKING:
+    from grokutils.params import Params
 
 CLAIMS_DIR_ENV = "GROKBOOK_CLAIMS_DIR"
 """Folder the reports' JSON files go to (default ``./_claims``, beside the notebook)."""
 HTML_MARKER = "grokbook-claims"
 """Class of the ``<script type="application/json">`` that carries a report in the HTML page."""
+SOURCES = ("paper", "theory", "prototype")
+"""What a claim's reference can come from: the paper (with its location), our closed form
+(with its equation), or a prototype run of ours."""
+REPLICATIONS = ("full", "partial")
+MIN_QUICK_CLAIMS = 3
 
 
 class Verdict(StrEnum):
@@ -33,25 +65,19 @@ class Verdict(StrEnum):
     NOT_CHECKED = "not checked at this preset"
 
 
-VERDICT_COLOURS = {
-    Verdict.REPRODUCED: "#1a7f37",
-    Verdict.NOT_REPRODUCED: "#cf222e",
-    Verdict.INCONCLUSIVE: "#9a6700",
-    Verdict.NOT_CHECKED: "#6e7781",
-}
-
-
 class ClaimsNotReproduced(AssertionError):
-    """Raised at the quick preset when a claim expected to hold there does not."""
+    """Raised at the quick preset when a claim of the quick set does not hold."""
 
 
 def format_value(value: object) -> str:
-    """A measured or paper value as short, stable text (4 significant digits)."""
+    """A measured or reference value as short, stable text (4 significant digits)."""
     if isinstance(value, bool) or value is None:
         return str(value)
-    if isinstance(value, int):
+    if isinstance(value, int | np.integer):
+        value = int(value)
         return f"{value:,}".replace(",", " ") if abs(value) >= 10_000 else str(value)
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
+        value = float(value)
         if math.isnan(value) or math.isinf(value):
             return str(value)
         if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
@@ -62,114 +88,187 @@ def format_value(value: object) -> str:
     return str(value)
 
 
+def format_estimate(estimate: Estimate) -> tuple[str, str]:
+    """``(value, interval)`` as text: ``("0.53", "[0.41, 0.66], 8 seeds")``; ``"exact"``."""
+    value = format_value(estimate.value)
+    if estimate.is_exact:
+        return value, "exact"
+    interval = f"[{format_value(estimate.low)}, {format_value(estimate.high)}]"
+    return value, f"{interval}, {estimate.n} {estimate.unit}"
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A tolerance: ``low <= value <= high`` (either side may be open)."""
+
+    low: float = -math.inf
+    high: float = math.inf
+
+    def __post_init__(self):
+        if math.isnan(self.low) or math.isnan(self.high) or self.low > self.high:
+            raise ValueError(f"a tolerance needs low <= high; got [{self.low}, {self.high}]")
+        if self.low == -math.inf and self.high == math.inf:
+            raise ValueError("a tolerance needs at least one finite bound")
+
+    def decide(self, estimate: Estimate) -> Verdict:
+        """The interval rule: inside -> reproduced, outside -> not reproduced, else inconclusive."""
+        if estimate.is_nan:
+            return Verdict.INCONCLUSIVE
+        if self.low <= estimate.low and estimate.high <= self.high:
+            return Verdict.REPRODUCED
+        if estimate.high < self.low or estimate.low > self.high:
+            return Verdict.NOT_REPRODUCED
+        return Verdict.INCONCLUSIVE
+
+    def __str__(self) -> str:
+        if self.low == -math.inf:
+            return f"≤ {format_value(self.high)}"
+        if self.high == math.inf:
+            return f"≥ {format_value(self.low)}"
+        return f"in [{format_value(self.low)}, {format_value(self.high)}]"
+
+
+def combine(verdicts: Iterable[Verdict]) -> Verdict:
+    """A claim of several parts: reproduced if all are, not reproduced if any is."""
+    verdicts = list(verdicts)
+    if any(v == Verdict.NOT_REPRODUCED for v in verdicts):
+        return Verdict.NOT_REPRODUCED
+    if verdicts and all(v == Verdict.REPRODUCED for v in verdicts):
+        return Verdict.REPRODUCED
+    return Verdict.INCONCLUSIVE
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One paper claim with our measurement and its verdict.
+    """One claim with its reference, our estimate(s) and the verdict computed from them.
 
-    ``paper`` is the paper's value or direction and ``tolerance`` what counts as agreement,
-    both as text; ``measured`` is our value as text. ``expected_at_quick`` says whether the
-    claim must hold at the quick preset (CI fails if it does not).
+    ``estimates`` maps a part's label to its estimate (one part: label ``""``); ``measured``,
+    ``interval`` and ``tolerance`` are the same as text for the tables. Build claims with the
+    constructors, not directly.
     """
 
     id: str
     statement: str
-    paper: str
-    measured: str
-    tolerance: str
+    reference: str
+    source: str
     verdict: Verdict
+    tolerance: str
+    measured: str = "-"
+    interval: str = "-"
     note: str = ""
-    expected_at_quick: bool = True
+    estimates: Mapping[str, Estimate] = field(default_factory=dict)
+
+    def __post_init__(self):
+        kind = self.source.split(",")[0].strip()
+        if kind not in SOURCES:
+            raise ValueError(
+                f"claim {self.id}: source must start with one of {', '.join(SOURCES)} "
+                f"(e.g. 'paper, Fig. 3a'); got {self.source!r}"
+            )
+        if not self.reference:
+            raise ValueError(f"claim {self.id}: give the reference value or direction")
+
+    @classmethod
+    def check(
+        cls,
+        id: str,
+        statement: str,
+        measured: Estimate | Mapping[str, Estimate],
+        *,
+        reference: str,
+        source: str,
+        at_least: float | Mapping[str, float] | None = None,
+        at_most: float | Mapping[str, float] | None = None,
+        note: str = "",
+        inconclusive_because: str | None = None,
+    ) -> Claim:
+        """Reproduced when the whole interval of every part lies within the bounds.
+
+        ``measured``: one estimate, or ``{label: estimate}`` for a claim of several parts;
+        ``at_least`` / ``at_most``: one bound for every part, or one per label.
+        """
+        parts = measured if isinstance(measured, Mapping) else {"": measured}
+        bounds = {
+            label: Bound(
+                -math.inf if (lo := _per_part(at_least, label)) is None else lo,
+                math.inf if (hi := _per_part(at_most, label)) is None else hi,
+            )
+            for label in parts
+        }
+        return cls._decided(
+            id, statement, parts, bounds, reference, source, note, inconclusive_because
+        )
 
     @classmethod
     def close(
         cls,
         id: str,
         statement: str,
-        measured: float,
-        paper_value: float,
+        measured: Estimate,
+        target: float,
         *,
+        source: str,
         rel: float = 0.0,
         abs: float = 0.0,
+        reference: str | None = None,
         note: str = "",
-        expected_at_quick: bool = True,
         inconclusive_because: str | None = None,
     ) -> Claim:
-        """Reproduced when ``|measured - paper_value| <= abs + rel * |paper_value|``."""
+        """Reproduced when the whole interval lies within ``target ± (abs + rel·|target|)``."""
         if rel < 0 or abs < 0 or rel == abs == 0:
             raise ValueError(f"claim {id}: give a positive rel or abs tolerance")
-        bound = abs + rel * math.fabs(paper_value)
-        parts = ([f"±{rel:.0%}"] if rel else []) + ([f"±{format_value(abs)}"] if abs else [])
-        return cls._decide(
+        half = abs + rel * math.fabs(target)
+        text = " + ".join(
+            ([f"±{rel:.0%}"] if rel else []) + ([f"±{format_value(abs)}"] if abs else [])
+        )
+        claim = cls._decided(
             id,
             statement,
-            format_value(paper_value),
-            measured,
-            " + ".join(parts),
-            math.fabs(measured - paper_value) <= bound,
+            {"": measured},
+            {"": Bound(target - half, target + half)},
+            reference if reference is not None else format_value(target),
+            source,
             note,
-            expected_at_quick,
             inconclusive_because,
         )
+        return replace(claim, tolerance=f"{format_value(target)} {text}")
 
     @classmethod
-    def in_range(
+    def fraction(
         cls,
         id: str,
         statement: str,
-        measured: float,
-        low: float | None,
-        high: float | None,
+        holds: Iterable[bool] | Mapping[str, Iterable[bool]],
         *,
-        paper: str,
+        reference: str,
+        source: str,
+        at_least: float = 0.5,
+        unit: str = "seeds",
         note: str = "",
-        expected_at_quick: bool = True,
         inconclusive_because: str | None = None,
     ) -> Claim:
-        """Reproduced when ``low <= measured <= high`` (``None``: unbounded on that side)."""
-        lo = -math.inf if low is None else low
-        hi = math.inf if high is None else high
-        tolerance = {
-            (True, True): f"in [{format_value(low)}, {format_value(high)}]",
-            (True, False): f">= {format_value(low)}",
-            (False, True): f"<= {format_value(high)}",
-        }[(low is not None, high is not None)]
-        return cls._decide(
-            id,
-            statement,
-            paper,
-            measured,
-            tolerance,
-            lo <= measured <= hi,
-            note,
-            expected_at_quick,
-            inconclusive_because,
-        )
+        """A trend or yes/no statement decided on the fraction of units where it holds.
 
-    @classmethod
-    def condition(
-        cls,
-        id: str,
-        statement: str,
-        holds: bool,
-        *,
-        measured: object,
-        paper: str,
-        tolerance: str = "as stated",
-        note: str = "",
-        expected_at_quick: bool = True,
-        inconclusive_because: str | None = None,
-    ) -> Claim:
-        """Reproduced when ``holds``: for directions, orderings and trends."""
-        return cls._decide(
+        ``holds``: one boolean per unit (``[n]``), or ``{label: [n]}``. Reproduced when the
+        Clopper-Pearson interval of the fraction lies above ``at_least`` (default: it holds in
+        most units), not reproduced when it lies below.
+        """
+        if not 0 < at_least < 1:
+            raise ValueError(f"claim {id}: at_least must be in (0, 1); got {at_least}")
+        parts = holds if isinstance(holds, Mapping) else {"": holds}
+        estimates = {
+            k: Estimate.fraction(np.asarray(list(v), dtype=bool), unit=unit)
+            for k, v in parts.items()
+        }
+        return cls.check(
             id,
             statement,
-            paper,
-            measured,
-            tolerance,
-            bool(holds),
-            note,
-            expected_at_quick,
-            inconclusive_because,
+            estimates if isinstance(holds, Mapping) else estimates[""],
+            reference=reference,
+            source=source,
+            at_least=at_least,
+            note=note,
+            inconclusive_because=inconclusive_because,
         )
 
     @classmethod
@@ -178,100 +277,233 @@ class Claim:
         id: str,
         statement: str,
         *,
-        paper: str,
-        measured: object,
+        reference: str,
+        source: str,
         diagnostic: str,
+        measured: Estimate | None = None,
         tolerance: str = "as stated",
-        expected_at_quick: bool = False,
     ) -> Claim:
         """Not decided by this run; ``diagnostic`` says why (e.g. a sampler not converged)."""
+        parts = {} if measured is None else {"": measured}
+        value, interval = format_estimate(measured) if measured is not None else ("-", "-")
         return cls(
             id,
             statement,
-            paper,
-            format_value(measured),
-            tolerance,
+            reference,
+            source,
             Verdict.INCONCLUSIVE,
+            tolerance,
+            value,
+            interval,
             diagnostic,
-            expected_at_quick,
+            parts,
         )
 
     @classmethod
     def not_checked(
-        cls, id: str, statement: str, *, paper: str, checked_at: str, reason: str = ""
-    ) -> Claim:
-        """Not run at this preset; ``checked_at`` names the preset that checks it."""
-        note = f"checked at the {checked_at} preset" + (f": {reason}" if reason else "")
-        return cls(id, statement, paper, "-", "-", Verdict.NOT_CHECKED, note, False)
-
-    @classmethod
-    def _decide(
         cls,
         id: str,
         statement: str,
-        paper: str,
-        measured: object,
-        tolerance: str,
-        holds: bool,
+        *,
+        reference: str,
+        source: str,
+        checked_at: str,
+        reason: str = "",
+    ) -> Claim:
+        """Not run at this preset; ``checked_at`` names the preset that checks it."""
+        note = f"checked at the {checked_at} preset" + (f": {reason}" if reason else "")
+        return cls(id, statement, reference, source, Verdict.NOT_CHECKED, "-", note=note)
+
+    @classmethod
+    def _decided(
+        cls,
+        id: str,
+        statement: str,
+        parts: Mapping[str, Estimate],
+        bounds: Mapping[str, Bound],
+        reference: str,
+        source: str,
         note: str,
-        expected_at_quick: bool,
         inconclusive_because: str | None,
     ) -> Claim:
-        if isinstance(measured, float) and math.isnan(measured):
-            inconclusive_because = inconclusive_because or "the measured value is NaN"
+        if not parts:
+            raise ValueError(f"claim {id}: no estimate to decide on")
+        for label, estimate in parts.items():
+            if not isinstance(estimate, Estimate):
+                raise TypeError(
+                    f"claim {id}{' ' + label if label else ''}: measured must be an Estimate "
+                    f"(grokutils.estimates), not {type(estimate).__name__}"
+                )
+        verdict = combine(bounds[k].decide(e) for k, e in parts.items())
+        if inconclusive_because is None and any(e.is_nan for e in parts.values()):
+            inconclusive_because = "the measured value is NaN"
         if inconclusive_because is not None:
-            verdict, note = (
-                Verdict.INCONCLUSIVE,
-                "; ".join(filter(None, [inconclusive_because, note])),
-            )
+            verdict = Verdict.INCONCLUSIVE
+            note = "; ".join(filter(None, [inconclusive_because, note]))
+        texts = {k: format_estimate(e) for k, e in parts.items()}
+        tol = {k: str(b) for k, b in bounds.items()}
+        if list(parts) == [""]:
+            measured, interval, tolerance = *texts[""], tol[""]
         else:
-            verdict = Verdict.REPRODUCED if holds else Verdict.NOT_REPRODUCED
+            measured = "; ".join(f"{k} {v}" for k, (v, _) in texts.items())
+            interval = "; ".join(f"{k} {i}" for k, (_, i) in texts.items())
+            same = len(set(tol.values())) == 1
+            tolerance = (
+                next(iter(tol.values())) if same else "; ".join(f"{k} {t}" for k, t in tol.items())
+            )
         return cls(
             id,
             statement,
-            paper,
-            format_value(measured),
-            tolerance,
+            reference,
+            source,
             verdict,
+            tolerance,
+            measured,
+            interval,
             note,
-            expected_at_quick,
+            dict(parts),
         )
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "verdict": self.verdict.value}
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "reference": self.reference,
+            "source": self.source,
+            "verdict": self.verdict.value,
+            "measured": self.measured,
+            "interval": self.interval,
+            "tolerance": self.tolerance,
+            "note": self.note,
+            "estimates": {k: _json_safe(e.to_dict()) for k, e in self.estimates.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a chapter replicates, in the sense replication journals use (ReScience C).
+
+    ``replication``: ``"full"`` or ``"partial"``; ``covers``: the paper's figures and claims the
+    chapter reproduces; ``scale``: at which sizes (the preset's); ``left_out``: what it does not.
+    """
+
+    replication: str
+    covers: str
+    scale: str
+    left_out: str
+
+    def __post_init__(self):
+        if self.replication not in REPLICATIONS:
+            raise ValueError(
+                f"replication must be one of {', '.join(REPLICATIONS)}; got {self.replication!r}"
+            )
+
+    def to_dict(self) -> dict:
+        return {
+            "replication": self.replication,
+            "covers": self.covers,
+            "scale": self.scale,
+            "left_out": self.left_out,
+        }
 
 
 class ClaimReport:
-    """The claims of one chapter run: a table in the notebook, glued values, a JSON file."""
+    """The claims of one chapter run: a table, glued values, a JSON file with provenance.
 
-    columns = ("id", "verdict", "statement", "paper", "measured", "tolerance", "note")
+    ``quick`` names the claims CI asserts at the quick preset; ``not_at_quick`` gives, for every
+    other claim, the reason it is not asserted there. Every claim must be in exactly one of
+    them, and the quick set needs at least three claims.
+    """
+
+    columns = (
+        "id",
+        "verdict",
+        "statement",
+        "reference",
+        "source",
+        "measured",
+        "interval",
+        "tolerance",
+        "note",
+    )
     """Table columns; the verdict comes right after the id so that a narrow page shows it."""
 
-    def __init__(self, chapter: str, preset: str):
-        self.chapter, self.preset = chapter, preset
+    def __init__(
+        self,
+        params: Params,
+        *,
+        scope: Scope,
+        quick: Iterable[str],
+        not_at_quick: Mapping[str, str],
+    ):
+        self.params, self.scope = params, scope
+        self.chapter, self.preset = params.chapter, params.preset
+        self.quick, self.not_at_quick = tuple(quick), dict(not_at_quick)
+        if both := set(self.quick) & set(self.not_at_quick):
+            raise ValueError(f"claims {sorted(both)} are both in and out of the quick set")
+        if empty := [k for k, why in self.not_at_quick.items() if not why.strip()]:
+            raise ValueError(f"claims {empty} leave the quick set without a reason")
+        if len(self.quick) < MIN_QUICK_CLAIMS:
+            raise ValueError(
+                f"the quick set needs at least {MIN_QUICK_CLAIMS} claims; got {list(self.quick)}"
+            )
         self.claims: list[Claim] = []
+        self.provenance: dict | None = None
 
     def add(self, *claims: Claim) -> None:
         known = {c.id for c in self.claims}
         for claim in claims:
             if claim.id in known:
                 raise ValueError(f"claim id {claim.id!r} is already in the report")
+            if claim.id not in self.quick and claim.id not in self.not_at_quick:
+                raise ValueError(
+                    f"claim {claim.id!r} is neither in the quick set nor in not_at_quick "
+                    "(with the reason it is not asserted at quick)"
+                )
             known.add(claim.id)
             self.claims.append(claim)
 
+    def expected_at_quick(self, claim: Claim) -> bool:
+        return claim.id in self.quick
+
     def failures(self) -> list[Claim]:
-        """Claims expected to hold at the quick preset that were not reproduced."""
-        return [c for c in self.claims if c.expected_at_quick and c.verdict != Verdict.REPRODUCED]
+        """Claims of the quick set that were not reproduced."""
+        return [
+            c for c in self.claims if self.expected_at_quick(c) and c.verdict != Verdict.REPRODUCED
+        ]
+
+    def _rows(self) -> list[dict]:
+        rows = []
+        for c in self.claims:
+            row = c.to_dict()
+            if self.preset == "quick" and c.id in self.not_at_quick:
+                row["note"] = "; ".join(
+                    filter(None, [row["note"], "not asserted at quick: " + self.not_at_quick[c.id]])
+                )
+            rows.append(row)
+        return rows
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [{**c.to_dict()} for c in self.claims]
-        return pd.DataFrame(rows, columns=list(self.columns)).set_index("id")
+        return pd.DataFrame(self._rows(), columns=list(self.columns)).set_index("id")
 
     def to_dict(self) -> dict:
+        claims = []
+        for c, row in zip(self.claims, self._rows(), strict=True):
+            claims.append(
+                {
+                    **row,
+                    "expected_at_quick": self.expected_at_quick(c),
+                    "not_at_quick_because": self.not_at_quick.get(c.id, ""),
+                }
+            )
         return {
             "chapter": self.chapter,
             "preset": self.preset,
-            "claims": [c.to_dict() for c in self.claims],
+            "seed": self.params.seed,
+            "scope": self.scope.to_dict(),
+            "level": LEVEL,
+            "claims": claims,
+            "provenance": self.provenance,
         }
 
     def counts(self) -> dict[str, int]:
@@ -282,36 +514,56 @@ class ClaimReport:
         directory = Path(directory or os.environ.get(CLAIMS_DIR_ENV) or "_claims")
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.chapter}.json"
-        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        path.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n")
         return path
+
+    def stamp(self) -> None:
+        """Record the provenance of this run (commit, fingerprints, hardware, wall time)."""
+        from grokutils.provenance import stamp
+
+        self.provenance = stamp(self.params, wall_time_s=time.time() - self.params.started)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in self.counts().items() if n)
-        header = f"{self.chapter} at preset {self.preset}: {counts or 'no claims'}"
-        lines = [header]
-        for c in self.claims:
+        lines = [
+            f"{self.chapter} at preset {self.preset}, seed {self.params.seed}: "
+            f"{counts or 'no claims'}"
+        ]
+        for c, row in zip(self.claims, self._rows(), strict=True):
+            quick = " [quick]" if self.expected_at_quick(c) else ""
             lines.append(
-                f"[{c.id}] {c.verdict.value}: measured {c.measured}, paper {c.paper}, "
-                f"tolerance {c.tolerance}" + (f" ({c.note})" if c.note else "")
+                f"[{c.id}]{quick} {c.verdict.value}: measured {c.measured} {c.interval}, "
+                f"reference {c.reference} ({c.source}), tolerance {c.tolerance}"
+                + (f" ({row['note']})" if row["note"] else "")
             )
+        if self.provenance:
+            lines.append("provenance: " + provenance_line(self.provenance))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(col)}</th>" for col in self.columns)
         rows = []
-        for c in self.claims:
-            colour = VERDICT_COLOURS[c.verdict]
-            tds = f"<td>{html.escape(c.id)}</td>"
-            tds += (
-                f'<td style="color:{colour};font-weight:bold">{html.escape(c.verdict.value)}</td>'
-            )
-            cells = [c.statement, c.paper, c.measured, c.tolerance, c.note]
-            tds += "".join(f"<td>{html.escape(str(x))}</td>" for x in cells)
+        for c, row in zip(self.claims, self._rows(), strict=True):
+            css = verdict_css(c.verdict.value)
+            label = c.id + (" ⓠ" if self.expected_at_quick(c) else "")
+            tds = f"<td>{html.escape(label)}</td>"
+            tds += f'<td><span class="{css}">{html.escape(c.verdict.value)}</span></td>'
+            tds += "".join(f"<td>{html.escape(str(row[col]))}</td>" for col in self.columns[2:])
             rows.append(f"<tr>{tds}</tr>")
-        payload = json.dumps(self.to_dict()).replace("</", "<\\/")
+        payload = json.dumps(self.to_dict(), ensure_ascii=False).replace("</", "<\\/")
+        legend = (
+            f"<p>Intervals are two-sided {LEVEL:.0%} over the run's independent units; "
+            "ⓠ marks the quick set (asserted in CI).</p>"
+        )
+        stamp = (
+            ""
+            if not self.provenance
+            else '<p class="grokbook-provenance">Provenance: '
+            f"{html.escape(provenance_line(self.provenance))}</p>"
+        )
         return (
             f'<table class="grokbook-claims-table"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<tbody>{''.join(rows)}</tbody></table>{legend}{stamp}"
             f'<script type="application/json" class="{HTML_MARKER}">{payload}</script>'
         )
 
@@ -325,18 +577,55 @@ class ClaimReport:
             glue(f"measured_{c.id}", _Text(c.measured), display=False)
 
     def finish(self) -> None:
-        """Show, glue and save the report; at the quick preset raise on an expected failure."""
+        """Stamp, show, glue and save the report; at quick raise if a quick claim fails."""
         from IPython.display import display
 
+        missing = set(self.quick) - {c.id for c in self.claims}
+        if missing:
+            raise ValueError(f"the quick set names claims that were not added: {sorted(missing)}")
+        self.stamp()
         display(self)
         self.glue()
         self.save()
         failed = self.failures()
         if self.preset == "quick" and failed:
-            listed = "; ".join(f"{c.id} ({c.verdict.value}: {c.measured})" for c in failed)
-            raise ClaimsNotReproduced(
-                f"{self.chapter}: claims expected to hold at the quick preset failed: {listed}"
+            listed = "; ".join(
+                f"{c.id} ({c.verdict.value}: {c.measured} {c.interval})" for c in failed
             )
+            raise ClaimsNotReproduced(f"{self.chapter}: claims of the quick set failed: {listed}")
+
+
+def verdict_css(verdict: str) -> str:
+    """CSS class of a verdict: ``verdict-reproduced``, ``verdict-not-reproduced``, …"""
+    return "verdict-" + "-".join(verdict.split()[:2])
+
+
+def provenance_line(stamp: Mapping) -> str:
+    """The provenance stamp as one line of text."""
+    commit = (stamp.get("commit") or "no git")[:12] + (" (dirty)" if stamp.get("dirty") else "")
+    hardware = stamp.get("gpu") or stamp.get("cpu") or "?"
+    return (
+        f"commit {commit}, grokutils {stamp.get('package')}, chapter {stamp.get('chapter')}, "
+        f"preset {stamp.get('preset')}, seed {stamp.get('seed')}, device {stamp.get('device')} "
+        f"({hardware}, {stamp.get('threads')} thread(s)), Python {stamp.get('python')}, "
+        f"torch {stamp.get('torch')}, numpy {stamp.get('numpy')}, "
+        f"{stamp.get('wall_time_s', 0):.0f} s, {stamp.get('finished')}"
+    )
+
+
+def _per_part(bound: float | Mapping[str, float] | None, label: str) -> float | None:
+    if isinstance(bound, Mapping):
+        if label not in bound:
+            raise ValueError(f"no bound for part {label!r}; bounds are given for {list(bound)}")
+        return bound[label]
+    return bound
+
+
+def _json_safe(d: dict) -> dict:
+    """inf and NaN as strings: JSON has no such numbers."""
+    return {
+        k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()
+    }
 
 
 class _Text:

@@ -16,12 +16,15 @@ Every preset sets every parameter. A notebook's ``parameters`` cell declares ``p
 cell resolves them with :func:`from_notebook`, which rejects an unknown preset, an unknown
 parameter name (papermill only warns about those), a wrong type or an out-of-range value
 with a :class:`ParameterError` naming the parameter and what is allowed. A list parameter
-may name values it must ``contain``: the ones a chapter's claims are about.
+may name values it must ``contain``: the ones a chapter's claims are about. A float is
+finite unless its spec says ``allow_inf: true`` (NaN is never allowed).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import time
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,7 +40,10 @@ DEFAULT_PRESET = "book"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCALAR_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 LIST_TYPES = {f"list[{name}]": name for name in SCALAR_TYPES}
-SPEC_KEYS = {"type", "help", "min", "max", "gt", "lt", "choices", "nullable", "min_len", "contains"}
+SPEC_KEYS = {
+    *("type", "help", "min", "max", "gt", "lt", "choices", "nullable", "min_len", "contains"),
+    "allow_inf",
+}
 # Names IPython puts in a kernel's namespace before any cell runs.
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
@@ -48,12 +54,18 @@ class ParameterError(ValueError):
 
 @dataclass(frozen=True)
 class Params:
-    """Resolved parameters of one chapter run. Attribute access: ``p.d_in``."""
+    """Resolved parameters of one chapter run. Attribute access: ``p.d_in``.
+
+    ``overrides`` are the values that differ from the preset's; ``started`` is the wall-clock
+    time (``time.time()``) at which they were resolved, the start of the run's stamp.
+    """
 
     chapter: str
     preset: str
     seed: int
     values: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    started: float = field(default_factory=time.time, compare=False)
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "values")
@@ -147,7 +159,8 @@ def load(
         )
     values = dict(presets[preset])
     values.update({k: _validate(k, v, schema[k]) for k, v in overrides.items()})
-    return Params(chapter=chapter, preset=preset, seed=seed, values=values)
+    changed = {k: values[k] for k in overrides if values[k] != presets[preset][k]}
+    return Params(chapter=chapter, preset=preset, seed=seed, values=values, overrides=changed)
 
 
 def from_notebook(
@@ -218,6 +231,10 @@ def _validate(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
             )
         return items
     value = _check_type(name, value, kind, spec)
+    if kind == "float" and math.isnan(value):
+        raise ParameterError(f"{name} must be a number ({_describe(spec)}); got {value!r}")
+    if kind == "float" and math.isinf(value) and not spec.get("allow_inf"):
+        raise ParameterError(f"{name} must be finite ({_describe(spec)}); got {value!r}")
     if "choices" in spec and value not in spec["choices"]:
         raise ParameterError(
             f"{name} must be one of {', '.join(map(str, spec['choices']))}; got {value!r}"

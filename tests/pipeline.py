@@ -6,7 +6,7 @@ execution cache, see :func:`seed_execution_cache`) and once by nbval on its refe
 
 Command line (from the Makefile)::
 
-    python tests/pipeline.py refs                      # regenerate tests/references/
+    python tests/pipeline.py refs [CHAPTER ...]        # regenerate tests/references/
     python tests/pipeline.py clear-stale-cache _build  # drop cached outputs of an old grokutils
 """
 
@@ -173,17 +173,21 @@ def code_sources(nb: nbformat.NotebookNode) -> list[str]:
     ]
 
 
-def regenerate_references(work: Path) -> None:
+def regenerate_references(work: Path, only: list[str] | None = None) -> None:
+    """Regenerate the nbval references of every chapter, or of the chapters named in ``only``
+    (notebook stems, e.g. ``03_guess_and_check``)."""
     for book in REFERENCES:
         for chapter in toc_chapters(book):
+            if only and chapter.stem not in only:
+                continue
             executed = execute(chapter, work / chapter.name)
             print(f"reference: {make_reference(book, chapter, executed).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
     match sys.argv[1:]:
-        case ["refs"]:
-            regenerate_references(ROOT / "_build" / "refs")
+        case ["refs", *only]:
+            regenerate_references(ROOT / "_build" / "refs", only)
         case ["clear-stale-cache", build]:
             clear_stale_cache(Path(build))
         case _:

@@ -1,0 +1,94 @@
+"""The provenance stamp of a run: which code, parameters, machine and time made its numbers.
+
+Every claims report carries one (field ``provenance``), so a rerun can be compared with the
+book's and an archived run can be marked stale when the code it ran is not the code of the
+build (its ``package`` or ``chapter`` fingerprint differs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from grokutils.params import Params, presets_path
+from grokutils.sweep import source_fingerprint
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def stamp(params: Params, *, wall_time_s: float) -> dict:
+    """The provenance of a run of ``params.chapter``: a flat dict of strings and numbers."""
+    commit, dirty = git_state()
+    return {
+        "commit": commit,
+        "dirty": dirty,
+        "package": source_fingerprint("grokutils"),
+        "chapter": chapter_fingerprint(params.chapter),
+        "preset": params.preset,
+        "seed": params.seed,
+        "overrides": json.dumps(params.overrides, sort_keys=True),
+        "device": "cpu",
+        "cpu": cpu_model(),
+        "gpu": None,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "wall_time_s": round(float(wall_time_s), 1),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def chapter_fingerprint(chapter: str) -> str | None:
+    """SHA-256 (16 hex digits) of a chapter's code cells and its presets file; None if the
+    notebook is not beside its presets folder."""
+    presets = presets_path(chapter)
+    notebook = presets.parent.parent / f"{chapter}.ipynb"
+    if not notebook.is_file():
+        return None
+    cells = json.loads(notebook.read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    digest = hashlib.sha256(json.dumps(code).encode())
+    digest.update(presets.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def git_state() -> tuple[str | None, bool | None]:
+    """``(commit, dirty)`` of the repository grokutils is imported from; ``(None, None)``
+    outside a git checkout. Dirty: tracked files differ from the commit."""
+    try:
+        commit = _git("rev-parse", "HEAD")
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return None, None
+    return commit, dirty
+
+
+@lru_cache(maxsize=1)
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(REPO_ROOT), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout.strip()
