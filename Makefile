@@ -7,6 +7,7 @@
 #   make refs   regenerate the nbval reference notebooks (tests/references/) at `quick`
 #               (CHAPTERS="03_guess_and_check ..." for some only)
 #   make lint   ruff check + format check, notebooks included
+#   make seeds  every chapter at PRESET for SEEDS seed offsets (archived in results/PRESET/)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -24,7 +25,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test refs lint clean chromium
+.PHONY: book test refs lint clean chromium seeds
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,3 +63,13 @@ lint: $(INSTALLED)
 
 clean:
 	rm -rf _build tests/fixture_book/_build
+
+# The seed-robustness runner: every chapter at PRESET for SEEDS offsets from FIRST_SEED, JOBS
+# at a time; claims archived in results/PRESET/, agreement in results/PRESET/agreement.md.
+PRESET ?= quick
+SEEDS ?= 8
+FIRST_SEED ?= 1
+JOBS ?= 2
+seeds: $(INSTALLED)
+	$(BIN)/python -m grokutils.seed_runner --preset $(PRESET) --seeds $(SEEDS) \
+	  --first $(FIRST_SEED) --jobs $(JOBS) $(if $(CHAPTERS),--chapters $(CHAPTERS))

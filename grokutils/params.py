@@ -56,8 +56,9 @@ class ParameterError(ValueError):
 class Params:
     """Resolved parameters of one chapter run. Attribute access: ``p.d_in``.
 
-    ``overrides`` are the values that differ from the preset's; ``started`` is the wall-clock
-    time (``time.time()``) at which they were resolved, the start of the run's stamp.
+    ``overrides`` are the values that differ from the preset's; ``presets_file`` the file they
+    came from; ``started`` the wall-clock time (``time.time()``) at which they were resolved,
+    the start of the run's provenance stamp.
     """
 
     chapter: str
@@ -65,6 +66,7 @@ class Params:
     seed: int
     values: Mapping[str, Any] = field(default_factory=dict)
     overrides: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    presets_file: Path | None = field(default=None, compare=False)
     started: float = field(default_factory=time.time, compare=False)
 
     def __getattr__(self, name: str) -> Any:
@@ -160,7 +162,14 @@ def load(
     values = dict(presets[preset])
     values.update({k: _validate(k, v, schema[k]) for k, v in overrides.items()})
     changed = {k: values[k] for k in overrides if values[k] != presets[preset][k]}
-    return Params(chapter=chapter, preset=preset, seed=seed, values=values, overrides=changed)
+    return Params(
+        chapter=chapter,
+        preset=preset,
+        seed=seed,
+        values=values,
+        overrides=changed,
+        presets_file=presets_path(chapter, presets_dir),
+    )
 
 
 def from_notebook(

@@ -31,7 +31,7 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
         "commit": commit,
         "dirty": dirty,
         "package": source_fingerprint("grokutils"),
-        "chapter": chapter_fingerprint(params.chapter),
+        "chapter": chapter_fingerprint(params.chapter, params.presets_file),
         "preset": params.preset,
         "seed": params.seed,
         "overrides": json.dumps(params.overrides, sort_keys=True),
@@ -47,10 +47,11 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
     }
 
 
-def chapter_fingerprint(chapter: str) -> str | None:
-    """SHA-256 (16 hex digits) of a chapter's code cells and its presets file; None if the
-    notebook is not beside its presets folder."""
-    presets = presets_path(chapter)
+def chapter_fingerprint(chapter: str, presets: Path | None = None) -> str | None:
+    """SHA-256 (16 hex digits) of a chapter's code cells and its presets file (default: the
+    one :func:`~grokutils.params.presets_path` finds); None if the notebook is not beside its
+    presets folder."""
+    presets = Path(presets) if presets is not None else presets_path(chapter)
     notebook = presets.parent.parent / f"{chapter}.ipynb"
     if not notebook.is_file():
         return None
@@ -64,10 +65,11 @@ def chapter_fingerprint(chapter: str) -> str | None:
 @lru_cache(maxsize=1)
 def git_state() -> tuple[str | None, bool | None]:
     """``(commit, dirty)`` of the repository grokutils is imported from; ``(None, None)``
-    outside a git checkout. Dirty: tracked files differ from the commit."""
+    outside a git checkout. Dirty: tracked files other than the archived runs in ``results/``
+    (which the seed runner rewrites while it runs) differ from the commit."""
     try:
         commit = _git("rev-parse", "HEAD")
-        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!results"))
     except (OSError, subprocess.CalledProcessError):
         return None, None
     return commit, dirty

@@ -19,7 +19,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from grokutils.claims import HTML_MARKER, Verdict
+from grokutils.archive import RESULTS_DIR, agreement, load_archived
+from grokutils.claims import HTML_MARKER, Verdict, provenance_line, verdict_css
 
 logger = logging.getLogger(__name__)
 CHAPTER_PREFIX = "chapters/"
@@ -94,31 +95,72 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
     presets = sorted({r["preset"] for r in reports.values()})
     total = sum(len(r["claims"]) for r in reports.values())
     intro = nodes.paragraph(
-        text=f"Built at preset {', '.join(presets)}: {total} claims in {len(reports)} chapters."
+        text=f"Built at preset {', '.join(presets)}: {total} claims in {len(reports)} chapters. "
+        f"Intervals are two-sided 95 % over each run's independent units (seeds, data sets). "
+        f"Archived: how the runs of the same preset at other seed offsets, kept in "
+        f"{RESULTS_DIR}/<preset>/, decided the claim (stale runs ran other code and are not "
+        f"counted)."
     )
+    stamps = [nodes.paragraph(text="Provenance of this build: " + _build_stamp(reports))]
     summary_rows, claim_rows = [], []
     for chapter in sorted(reports):
         report = reports[chapter]
-        link = _link(app, docname, chapter, report["chapter"])
+        archived = load_archived(Path(app.srcdir), report["preset"]).get(report["chapter"], [])
+        agree = agreement(archived, report)
         counts = [sum(c["verdict"] == v.value for c in report["claims"]) for v in Verdict]
-        summary_rows.append([link, report["preset"], *map(str, counts)])
+        scope = report.get("scope") or {}
+        summary_rows.append(
+            [
+                _link(app, docname, chapter, report["chapter"]),
+                report["preset"],
+                scope.get("replication", "?"),
+                scope.get("covers", ""),
+                scope.get("scale", ""),
+                scope.get("left_out", ""),
+                *map(str, counts),
+            ]
+        )
         for claim in report["claims"]:
             claim_rows.append(
                 [
                     _link(app, docname, chapter, report["chapter"]),
-                    claim["id"],
+                    claim["id"] + (" ⓠ" if claim.get("expected_at_quick") else ""),
                     _verdict(claim["verdict"]),
+                    str(agree[claim["id"]]),
                     claim["statement"],
-                    claim["paper"],
+                    claim["reference"],
+                    claim["source"],
                     claim["measured"],
+                    claim["interval"],
+                    claim["tolerance"],
                     claim["note"],
                 ]
             )
-    summary = _table(["chapter", "preset", *(v.value for v in Verdict)], summary_rows)
-    claims = _table(
-        ["chapter", "claim", "verdict", "statement", "paper", "measured", "note"], claim_rows
+    verdicts = [v.value for v in Verdict]
+    summary = _table(
+        ["chapter", "preset", "replication", "covers", "scale", "left out", *verdicts],
+        summary_rows,
     )
-    return [intro, summary, claims]
+    header = ["chapter", "claim", "verdict", "archived", "statement", "reference", "source"]
+    claims = _table([*header, "measured", "95 % interval", "tolerance", "note"], claim_rows)
+    legend = nodes.paragraph(text="ⓠ: in the chapter's quick set, asserted by CI at every run.")
+    return [intro, *stamps, summary, legend, claims]
+
+
+def _build_stamp(reports: dict[str, dict]) -> str:
+    """One line for the whole build: what every chapter's stamp agrees on, and the total time."""
+    stamps = [r.get("provenance") or {} for r in reports.values()]
+    line = provenance_line(stamps[0]) if stamps[0] else "no stamp"
+    head = line.rsplit(",", 2)[0]  # the first chapter's stamp without its wall time and date
+    for key in ("chapter", "seed"):
+        head = head.replace(f"{key} {stamps[0].get(key)}, ", "")
+    seconds = sum(s.get("wall_time_s", 0) for s in stamps)
+    finished = sorted(s.get("finished", "") for s in stamps)
+    seeds = sorted({str(s.get("seed")) for s in stamps})
+    return (
+        f"{head}; seed {', '.join(seeds)}; chapters' wall time {seconds:.0f} s in all; "
+        f"finished {finished[0]} to {finished[-1]}"
+    )
 
 
 def _link(app: Sphinx, fromdoc: str, todoc: str, text: str) -> nodes.paragraph:
@@ -127,8 +169,7 @@ def _link(app: Sphinx, fromdoc: str, todoc: str, text: str) -> nodes.paragraph:
 
 
 def _verdict(verdict: str) -> nodes.paragraph:
-    css = "verdict-" + "-".join(verdict.split()[:2])  # verdict-reproduced, verdict-not-checked…
-    return nodes.paragraph("", "", nodes.inline("", verdict, classes=[css]))
+    return nodes.paragraph("", "", nodes.inline("", verdict, classes=[verdict_css(verdict)]))
 
 
 def _table(header: list[str], rows: list[list]) -> nodes.table:

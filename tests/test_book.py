@@ -77,9 +77,15 @@ def test_book_builds_strictly_with_a_scorecard_of_every_claim(name, built_books)
     scorecard = (html / "scorecard.html").read_text()
     rows = scorecard.count('class="verdict-')
     assert rows == sum(len(r["claims"]) for r in reports)
+    for column in ("reference", "source", "95 % interval", "archived", "replication"):
+        assert f"<p>{column}</p>" in scorecard, f"the scorecard has no {column!r} column"
+    assert "Provenance of this build: commit" in scorecard
+    for report in reports:
+        assert report["provenance"]["preset"] == "quick" and report["scope"]["covers"]
     for notebook in chapters:
         page = (html / "chapters" / f"{notebook.stem}.html").read_text()
         assert "grokbook-claims-table" in page, f"{notebook.stem}: no claims table in the page"
+        assert 'class="grokbook-provenance"' in page, f"{notebook.stem}: no provenance line"
         assert "injected-parameters" not in page and "TqdmWarning" not in page
         assert not re.search(r"\d+it/s|cell_output stderr", page), "stderr leaked into the page"
 

@@ -1,4 +1,5 @@
-"""Claims compute their verdicts; the report renders, saves, and fails CI at quick."""
+"""Claims are decided on the whole interval; the report declares its quick set, carries its
+provenance, renders, saves, and fails CI at quick."""
 
 from __future__ import annotations
 
@@ -7,44 +8,109 @@ import math
 
 import pytest
 
-from grokutils.claims import Claim, ClaimReport, ClaimsNotReproduced, Verdict, format_value
+from grokutils import params
+from grokutils.claims import (
+    Bound,
+    Claim,
+    ClaimReport,
+    ClaimsNotReproduced,
+    Scope,
+    Verdict,
+    combine,
+    format_value,
+)
+from grokutils.estimates import Estimate
+
+R, N, I = Verdict.REPRODUCED, Verdict.NOT_REPRODUCED, Verdict.INCONCLUSIVE
+SOURCE = {"reference": "≈ 1", "source": "paper, Fig. 1"}
 
 
-def test_close_uses_relative_and_absolute_tolerance():
-    assert Claim.close("a", "s", 1.09, 1.0, rel=0.1).verdict == Verdict.REPRODUCED
-    assert Claim.close("a", "s", 1.11, 1.0, rel=0.1).verdict == Verdict.NOT_REPRODUCED
-    assert Claim.close("a", "s", 0.05, 0.0, abs=0.1).verdict == Verdict.REPRODUCED
-    assert Claim.close("a", "s", 1.15, 1.0, rel=0.1, abs=0.05).tolerance == "±10% + ±0.05"
+def interval(value, low, high):
+    return Estimate.from_interval(value, low, high, 8, "test")
 
 
-def test_close_needs_a_tolerance():
+@pytest.mark.parametrize(
+    ("low", "high", "verdict"),
+    [(0.1, 0.6, R), (0.6, 0.8, I), (0.71, 0.9, N), (0.7, 0.7, R)],
+)
+def test_at_most_is_decided_on_the_whole_interval(low, high, verdict):
+    claim = Claim.check("a", "s", interval(low, low, high), at_most=0.7, **SOURCE)
+    assert claim.verdict == verdict
+
+
+def test_between_and_close():
+    assert Bound(0, 1).decide(interval(0.5, 0.2, 0.9)) == R
+    assert Bound(0, 1).decide(interval(1.5, 1.2, 1.9)) == N
+    assert Bound(0, 1).decide(interval(-0.5, -1, 0.5)) == I
+    claim = Claim.close("a", "s", interval(1.05, 1.0, 1.09), 1.0, rel=0.1, source="theory, eq. 1")
+    assert claim.verdict == R and claim.reference == "1" and claim.tolerance == "1 ±10%"
+    far = Claim.close("a", "s", interval(1.2, 1.15, 1.25), 1.0, rel=0.1, source="theory, eq. 1")
+    assert far.verdict == N
     with pytest.raises(ValueError, match="positive rel or abs"):
-        Claim.close("a", "s", 1.0, 1.0)
+        Claim.close("a", "s", interval(1, 1, 1), 1.0, source="theory")
 
 
-def test_in_range_and_open_ends():
-    assert Claim.in_range("a", "s", 25, 10, 100, paper="50").verdict == Verdict.REPRODUCED
-    assert Claim.in_range("a", "s", 5, 10, None, paper="50").verdict == Verdict.NOT_REPRODUCED
-    assert Claim.in_range("a", "s", 5, None, 10, paper="?").tolerance == "<= 10"
+def test_a_claim_needs_an_estimate_a_reference_and_a_known_source():
+    with pytest.raises(TypeError, match="must be an Estimate"):
+        Claim.check("a", "s", 0.5, at_most=1, **SOURCE)
+    with pytest.raises(ValueError, match="source must start with"):
+        Claim.check("a", "s", Estimate.exact(0.5), at_most=1, reference="x", source="Fig. 1")
+    with pytest.raises(ValueError, match="reference"):
+        Claim.check("a", "s", Estimate.exact(0.5), at_most=1, reference="", source="prototype")
+    with pytest.raises(ValueError, match="finite bound"):
+        Claim.check("a", "s", Estimate.exact(0.5), **SOURCE)
 
 
-def test_condition_and_inconclusive_diagnostic():
-    assert Claim.condition("a", "s", True, measured=1, paper="up").verdict == Verdict.REPRODUCED
-    claim = Claim.condition(
-        "a", "s", True, measured=1, paper="up", inconclusive_because="flatness 0.4 < 0.8"
-    )
-    assert claim.verdict == Verdict.INCONCLUSIVE and "flatness" in claim.note
+def test_one_seed_is_never_evidence():
+    claim = Claim.check("a", "s", Estimate.mean([0.1]), at_most=0.7, **SOURCE)
+    assert claim.verdict == I
 
 
 def test_nan_measurement_is_inconclusive_not_a_pass():
-    claim = Claim.close("a", "s", math.nan, 1.0, rel=1.0)
-    assert claim.verdict == Verdict.INCONCLUSIVE and "NaN" in claim.note
+    claim = Claim.check("a", "s", Estimate.mean([0.1, math.nan]), at_most=0.7, **SOURCE)
+    assert claim.verdict == I and "NaN" in claim.note
 
 
-def test_not_checked_names_the_preset_and_is_not_expected_at_quick():
-    claim = Claim.not_checked("a", "s", paper="x", checked_at="paper")
+def test_diagnostic_makes_a_claim_inconclusive():
+    claim = Claim.check(
+        "a", "s", Estimate.exact(0.1), at_most=1, inconclusive_because="flatness 0.4", **SOURCE
+    )
+    assert claim.verdict == I and "flatness" in claim.note
+
+
+def test_fraction_needs_the_interval_above_the_required_share():
+    assert Claim.fraction("a", "s", [True] * 8, **SOURCE).verdict == R
+    assert Claim.fraction("a", "s", [True] * 4, **SOURCE).verdict == I  # [0.40, 1]
+    assert Claim.fraction("a", "s", [False] * 8, **SOURCE).verdict == N
+    claim = Claim.fraction("a", "s", [True] * 7 + [False], **SOURCE)
+    assert claim.verdict == I and claim.measured == "0.875"
+    assert "8 seeds" in claim.interval
+
+
+def test_parts_combine_all_reproduced_or_any_not():
+    assert combine([R, R]) == R and combine([R, I]) == I and combine([I, N]) == N
+    claim = Claim.check(
+        "a",
+        "s",
+        {"linear": interval(0.98, 0.97, 0.99), "leaky": interval(0.85, 0.8, 0.88)},
+        at_least={"linear": 0.95, "leaky": 0.9},
+        **SOURCE,
+    )
+    assert claim.verdict == N
+    assert claim.tolerance == "linear ≥ 0.95; leaky ≥ 0.9"
+    assert claim.measured == "linear 0.98; leaky 0.85"
+    with pytest.raises(ValueError, match="no bound for part"):
+        Claim.check("a", "s", {"x": interval(1, 1, 1)}, at_least={"y": 0}, **SOURCE)
+
+
+def test_exact_claims_say_so():
+    claim = Claim.close("0", "s", Estimate.exact(8e-16), 0.0, abs=1e-12, source="theory, eq. 4")
+    assert claim.verdict == R and claim.interval == "exact"
+
+
+def test_not_checked_names_the_preset():
+    claim = Claim.not_checked("a", "s", checked_at="paper", **SOURCE)
     assert claim.verdict == Verdict.NOT_CHECKED and "paper preset" in claim.note
-    assert not claim.expected_at_quick
 
 
 @pytest.mark.parametrize(
@@ -63,32 +129,87 @@ def test_values_are_formatted_short_and_stable(value, text):
     assert format_value(value) == text
 
 
-def report_with(*claims, preset="quick"):
-    report = ClaimReport("demo", preset)
+SCOPE = Scope("partial", "Fig. 1", "d = 5", "Fig. 2")
+
+
+def demo_params(preset="quick"):
+    return params.load("fixture", preset, presets_dir="tests/fixture_book/chapters/presets")
+
+
+def report_with(*claims, preset="quick", quick=("1", "2", "3")):
+    ids = [c.id for c in claims]
+    report = ClaimReport(
+        demo_params(preset),
+        scope=SCOPE,
+        quick=[i for i in quick if i in ids] + [f"q{k}" for k in range(3)],
+        not_at_quick={i: "too few seeds at quick" for i in ids if i not in quick},
+    )
     report.add(*claims)
+    report.add(
+        *(Claim.check(f"q{k}", "s", Estimate.exact(0), at_most=1, **SOURCE) for k in range(3))
+    )
     return report
 
 
-def test_report_saves_json_and_embeds_it_in_html(tmp_path):
-    report = report_with(Claim.close("1", "s", 1.0, 1.0, rel=0.1))
+def good(id):
+    return Claim.check(id, "s", interval(0.5, 0.4, 0.6), at_most=1, **SOURCE)
+
+
+def bad(id):
+    return Claim.check(id, "s", interval(2.0, 1.9, 2.1), at_most=1, **SOURCE)
+
+
+def test_report_saves_json_with_provenance_and_embeds_it_in_html(tmp_path):
+    report = report_with(good("1"))
+    report.stamp()
     data = json.loads(report.save(tmp_path).read_text())
-    assert data["chapter"] == "demo" and data["claims"][0]["verdict"] == "reproduced"
+    claim = data["claims"][0]
+    assert data["chapter"] == "fixture" and claim["verdict"] == "reproduced"
+    assert claim["reference"] == "≈ 1" and claim["source"] == "paper, Fig. 1"
+    assert claim["interval"] == "[0.4, 0.6], 8 test" or "[0.4, 0.6]" in claim["interval"]
+    assert claim["expected_at_quick"] and data["scope"]["replication"] == "partial"
+    stamp = data["provenance"]
+    for key in ("commit", "dirty", "package", "chapter", "preset", "seed", "device", "cpu"):
+        assert key in stamp
+    for key in ("threads", "python", "torch", "numpy", "wall_time_s", "finished"):
+        assert key in stamp
     html = report._repr_html_()
-    assert 'class="grokbook-claims"' in html and "<table" in html
-    assert "reproduced" in repr(report)
+    assert 'class="grokbook-claims"' in html and "grokbook-provenance" in html
+    assert "provenance: commit" in repr(report)
+
+
+def test_the_quick_set_is_declared_once_with_reasons():
+    with pytest.raises(ValueError, match="at least 3"):
+        ClaimReport(demo_params(), scope=SCOPE, quick=["a"], not_at_quick={})
+    with pytest.raises(ValueError, match="without a reason"):
+        ClaimReport(demo_params(), scope=SCOPE, quick=["a", "b", "c"], not_at_quick={"d": " "})
+    with pytest.raises(ValueError, match="both in and out"):
+        ClaimReport(demo_params(), scope=SCOPE, quick=["a", "b", "c"], not_at_quick={"a": "x"})
+    report = ClaimReport(demo_params(), scope=SCOPE, quick=["a", "b", "c"], not_at_quick={})
+    with pytest.raises(ValueError, match="neither in the quick set"):
+        report.add(good("z"))
 
 
 def test_duplicate_ids_are_rejected():
     with pytest.raises(ValueError, match="already in the report"):
-        report_with(Claim.close("1", "s", 1, 1, rel=1), Claim.close("1", "t", 1, 1, rel=1))
+        report_with(good("1"), good("1"))
 
 
-def test_finish_raises_at_quick_only_for_expected_claims(tmp_path, monkeypatch):
+def test_finish_raises_at_quick_only_for_the_quick_set(tmp_path, monkeypatch):
     monkeypatch.setenv("GROKBOOK_CLAIMS_DIR", str(tmp_path))
-    bad = Claim.close("1", "s", 2.0, 1.0, rel=0.1)
-    tolerated = Claim.close("2", "s", 2.0, 1.0, rel=0.1, expected_at_quick=False)
-    report_with(tolerated).finish()
-    report_with(bad, preset="book").finish()
-    with pytest.raises(ClaimsNotReproduced, match="1 \\(not reproduced: 2\\)"):
-        report_with(bad, tolerated).finish()
-    assert (tmp_path / "demo.json").is_file()
+    report_with(bad("4")).finish()  # not in the quick set
+    report_with(bad("1"), preset="book").finish()
+    with pytest.raises(ClaimsNotReproduced, match="1 \\(not reproduced: 2"):
+        report_with(bad("1"), bad("4")).finish()
+    assert (tmp_path / "fixture.json").is_file()
+    inconclusive = Claim.check("1", "s", interval(1.0, 0.5, 1.5), at_most=1, **SOURCE)
+    with pytest.raises(ClaimsNotReproduced, match="inconclusive"):
+        report_with(inconclusive).finish()
+
+
+def test_a_quick_set_naming_a_missing_claim_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROKBOOK_CLAIMS_DIR", str(tmp_path))
+    report = ClaimReport(demo_params(), scope=SCOPE, quick=["a", "b", "c"], not_at_quick={})
+    report.add(good("a"), good("b"))
+    with pytest.raises(ValueError, match="not added"):
+        report.finish()

@@ -143,3 +143,22 @@ def test_from_notebook_rejects_a_typo_among_globals(folder):
         ParameterError, match=r"unknown parameter 'etaa'.*allowed: preset, seed, backend, d_in"
     ):
         params.from_notebook("demo", {**namespace, "etaa": 0.5}, presets_dir=folder)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_floats_are_rejected_before_compute(tmp_path, value):
+    schema = {**SCHEMA, "scale": {"type": "float", "help": "no bounds at all"}}
+    write_presets(tmp_path, schema, **{n: {**QUICK, "scale": 1.0} for n in params.PRESETS})
+    with pytest.raises(ParameterError, match="scale must be"):
+        params.load("demo", "quick", overrides={"scale": value}, presets_dir=tmp_path)
+    with pytest.raises(ParameterError, match=r"lambdas\[1\] must be"):
+        params.load("demo", "quick", overrides={"lambdas": [0.5, value]}, presets_dir=tmp_path)
+
+
+def test_inf_is_allowed_where_the_presets_file_says_so(tmp_path):
+    schema = {**SCHEMA, "budget": {"type": "float", "allow_inf": True, "help": "inf: no limit"}}
+    write_presets(tmp_path, schema, **{n: {**QUICK, "budget": 1.0} for n in params.PRESETS})
+    p = params.load("demo", "quick", overrides={"budget": float("inf")}, presets_dir=tmp_path)
+    assert p.budget == float("inf") and p.overrides == {"budget": float("inf")}
+    with pytest.raises(ParameterError, match="budget must be a number"):
+        params.load("demo", "quick", overrides={"budget": float("nan")}, presets_dir=tmp_path)

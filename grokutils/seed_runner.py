@@ -1,0 +1,224 @@
+"""The seed-robustness runner: every chapter at one preset for several seed offsets.
+
+Each (chapter, seed) run is a papermill execution of the chapter in its own kernel, several
+at a time (one per core); its claims JSON, provenance stamp included, is archived as
+``results/<preset>/<chapter>/seed-<k>.json`` (:mod:`grokutils.archive`) and its executed
+notebook kept under ``_build/seeds/<preset>/``. The runner then writes
+``results/<preset>/agreement.md``: per claim, the verdict at each seed and how many agree,
+whether a claim of the quick set failed anywhere, and every flip between *reproduced* and
+*not reproduced*. Command line (``make seeds``)::
+
+    python -m grokutils.seed_runner --preset quick --seeds 8 --first 101 --jobs 2
+    python -m grokutils.seed_runner --preset book --seeds 3 --first 1 --chapters 03_guess_and_check
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from grokutils.archive import RESULTS_DIR, archive_path, is_stale, load_archived, verdict_table
+from grokutils.claims import Verdict
+from grokutils.params import PRESETS
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS_DIR = ROOT / "chapters"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished execution: its archived report (None if the chapter crashed before its
+    claims), its wall time and, for a crash, the error's last lines."""
+
+    chapter: str
+    seed: int
+    report: Path | None
+    seconds: float
+    error: str = ""
+
+
+def chapters_of_book(root: Path = ROOT) -> list[str]:
+    """The chapter notebooks of the book, in file-name order (their stems)."""
+    return sorted(p.stem for p in (root / "chapters").glob("*.ipynb"))
+
+
+def run_chapter(chapter: str, preset: str, seed: int, root: Path = ROOT) -> Run:
+    """Execute one chapter at ``preset`` and ``seed`` through papermill; archive its claims."""
+    executed = root / "_build" / "seeds" / preset / chapter / f"seed-{seed}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    papermill = Path(sys.executable).parent / "papermill"
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as claims_dir:
+        env = {**os.environ, "GROKBOOK_CLAIMS_DIR": claims_dir, "TQDM_DISABLE": "1"}
+        env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        result = subprocess.run(
+            [
+                str(papermill),
+                f"{chapter}.ipynb",
+                str(executed),
+                "-p",
+                "preset",
+                preset,
+                "-p",
+                "seed",
+                str(seed),
+                "--no-progress-bar",
+            ],
+            cwd=root / "chapters",
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.monotonic() - start
+        saved = Path(claims_dir) / f"{chapter}.json"
+        if not saved.is_file():
+            return Run(chapter, seed, None, seconds, _tail(result.stderr))
+        target = archive_path(root, preset, chapter, seed)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, target)
+    # a failing quick claim raises after the report was saved: that run still counts
+    return Run(chapter, seed, target, seconds)
+
+
+def run_all(
+    chapters: Sequence[str], preset: str, seeds: Sequence[int], jobs: int, root: Path = ROOT
+) -> list[Run]:
+    """Every chapter at every seed, ``jobs`` at a time, in chapter order."""
+    order = [(c, s) for c in chapters for s in seeds]
+    runs = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run_chapter, c, preset, s, root): (c, s) for c, s in order}
+        for future in as_completed(futures):
+            run = future.result()
+            status = "claims archived" if run.report else f"FAILED: {run.error.splitlines()[-1:]}"
+            print(f"{run.chapter} seed {run.seed}: {run.seconds:.0f} s, {status}", flush=True)
+            runs.append(run)
+    return sorted(runs, key=lambda r: (r.chapter, r.seed))
+
+
+def agreement_markdown(preset: str, root: Path = ROOT) -> str:
+    """Per chapter and claim: the verdict at each archived seed and how many agree.
+
+    Only the archived runs that ran the same code as the newest run of their chapter count;
+    older ones are stale and listed as such.
+    """
+    short = {
+        Verdict.REPRODUCED: "R",
+        Verdict.NOT_REPRODUCED: "N",
+        Verdict.INCONCLUSIVE: "I",
+        Verdict.NOT_CHECKED: "-",
+    }
+    lines = [
+        f"# Seed agreement at preset `{preset}`",
+        "",
+        "Written by `python -m grokutils.seed_runner` from the archived runs in this folder. "
+        "R reproduced, N not reproduced, I inconclusive, - not checked at this preset; "
+        "ⓠ a claim of the quick set (asserted in CI).",
+        "",
+    ]
+    for chapter, reports in load_archived(root, preset).items():
+        newest = max(reports, key=lambda r: (r.get("provenance") or {}).get("finished", ""))
+        current = [r for r in reports if not is_stale(r, newest.get("provenance"))]
+        seeds = [r["seed"] for r in current]
+        stale = len(reports) - len(current)
+        quick = {c["id"] for c in newest["claims"] if c.get("expected_at_quick")}
+        table = verdict_table(current)
+        lines += [f"## {chapter}", ""]
+        lines.append(
+            f"{len(current)} runs at seeds {', '.join(map(str, seeds))}"
+            + (f"; {stale} stale run(s) not counted" if stale else "")
+            + "."
+        )
+        lines += [
+            "",
+            "| claim | "
+            + " | ".join(f"seed {s}" for s in seeds)
+            + " | agreement | quick set | R↔N flip |",
+            "|---|" + "---|" * (len(seeds) + 3),
+        ]
+        quick_failed, flips = [], []
+        for claim_id, by_seed in table.items():
+            verdicts = [by_seed.get(s, "") for s in seeds]
+            counts = Counter(v for v in verdicts if v)
+            top, n = counts.most_common(1)[0] if counts else ("", 0)
+            flip = Verdict.REPRODUCED in counts and Verdict.NOT_REPRODUCED in counts
+            in_quick = claim_id in quick
+            held = counts.get(Verdict.REPRODUCED, 0)
+            if in_quick and held < len(seeds):
+                quick_failed.append(claim_id)
+            if flip:
+                flips.append(claim_id)
+            cells = [short.get(Verdict(v), "?") if v else "" for v in verdicts]
+            lines.append(
+                f"| {claim_id}{' ⓠ' if in_quick else ''} | "
+                + " | ".join(cells)
+                + f" | {n}/{len(seeds)} {top} | "
+                + (f"{held}/{len(seeds)} reproduced" if in_quick else "")
+                + f" | {'flip' if flip else ''} |"
+            )
+        lines += [
+            "",
+            f"Quick set: {len(quick)} claims; failed at some seed: "
+            f"{', '.join(quick_failed) or 'none'}. "
+            f"Flips between reproduced and not reproduced: {', '.join(flips) or 'none'}.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", required=True, choices=PRESETS)
+    parser.add_argument("--seeds", type=int, default=8, help="how many seed offsets")
+    parser.add_argument("--first", type=int, default=1, help="the first seed offset")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at a time")
+    parser.add_argument("--chapters", nargs="*", help="chapter stems (default: every chapter)")
+    args = parser.parse_args(argv)
+    known = chapters_of_book()
+    chapters = args.chapters or known
+    if unknown := sorted(set(chapters) - set(known)):
+        parser.error(f"unknown chapter(s) {unknown}; the chapters are {known}")
+    if args.seeds < 1 or args.first < 0 or args.jobs < 1:
+        parser.error("--seeds and --jobs must be >= 1 and --first >= 0")
+    seeds = list(range(args.first, args.first + args.seeds))
+    print(
+        f"{len(chapters)} chapter(s) × seeds {seeds} at preset {args.preset}, "
+        f"{args.jobs} at a time",
+        flush=True,
+    )
+    runs = run_all(chapters, args.preset, seeds, args.jobs)
+    summary = ROOT / RESULTS_DIR / args.preset / "agreement.md"
+    summary.write_text(agreement_markdown(args.preset))
+    print(f"agreement: {summary.relative_to(ROOT)}")
+    crashed = [f"{r.chapter} seed {r.seed}" for r in runs if r.report is None]
+    if crashed:
+        print("crashed before their claims: " + "; ".join(crashed), file=sys.stderr)
+    print(
+        json.dumps(
+            {
+                "runs": len(runs),
+                "crashed": len(crashed),
+                "seconds": round(sum(r.seconds for r in runs)),
+            }
+        )
+    )
+    return 1 if crashed else 0
+
+
+def _tail(text: str, lines: int = 5) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
