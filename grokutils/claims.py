@@ -545,7 +545,7 @@ class ClaimReport:
         rows = []
         for c, row in zip(self.claims, self._rows(), strict=True):
             css = verdict_css(c.verdict.value)
-            label = c.id + (" ⓠ" if self.expected_at_quick(c) else "")
+            label = c.id + (" (q)" if self.expected_at_quick(c) else "")
             tds = f"<td>{html.escape(label)}</td>"
             tds += f'<td><span class="{css}">{html.escape(c.verdict.value)}</span></td>'
             tds += "".join(f"<td>{html.escape(str(row[col]))}</td>" for col in self.columns[2:])
@@ -553,7 +553,7 @@ class ClaimReport:
         payload = json.dumps(self.to_dict(), ensure_ascii=False).replace("</", "<\\/")
         legend = (
             f"<p>Intervals are two-sided {LEVEL:.0%} over the run's independent units; "
-            "ⓠ marks the quick set (asserted in CI).</p>"
+            "(q) marks the quick set (asserted in CI).</p>"
         )
         stamp = (
             ""

@@ -102,29 +102,29 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
         f"counted)."
     )
     stamps = [nodes.paragraph(text="Provenance of this build: " + _build_stamp(reports))]
-    summary_rows, claim_rows = [], []
+    summary_rows, scope_rows, claim_rows = [], [], []
     for chapter in sorted(reports):
         report = reports[chapter]
         archived = load_archived(Path(app.srcdir), report["preset"]).get(report["chapter"], [])
         agree = agreement(archived, report)
         counts = [sum(c["verdict"] == v.value for c in report["claims"]) for v in Verdict]
         scope = report.get("scope") or {}
-        summary_rows.append(
+        link = _link(app, docname, chapter, report["chapter"])
+        summary_rows.append([link, report["preset"], *map(str, counts)])
+        scope_rows.append(
             [
                 _link(app, docname, chapter, report["chapter"]),
-                report["preset"],
                 scope.get("replication", "?"),
                 scope.get("covers", ""),
                 scope.get("scale", ""),
                 scope.get("left_out", ""),
-                *map(str, counts),
             ]
         )
         for claim in report["claims"]:
             claim_rows.append(
                 [
                     _link(app, docname, chapter, report["chapter"]),
-                    claim["id"] + (" ⓠ" if claim.get("expected_at_quick") else ""),
+                    claim["id"] + (" (q)" if claim.get("expected_at_quick") else ""),
                     _verdict(claim["verdict"]),
                     str(agree[claim["id"]]),
                     claim["statement"],
@@ -137,14 +137,12 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
                 ]
             )
     verdicts = [v.value for v in Verdict]
-    summary = _table(
-        ["chapter", "preset", "replication", "covers", "scale", "left out", *verdicts],
-        summary_rows,
-    )
+    summary = _table(["chapter", "preset", *verdicts], summary_rows)
+    scope = _table(["chapter", "replication", "covers", "scale", "left out"], scope_rows)
     header = ["chapter", "claim", "verdict", "archived", "statement", "reference", "source"]
     claims = _table([*header, "measured", "95 % interval", "tolerance", "note"], claim_rows)
-    legend = nodes.paragraph(text="ⓠ: in the chapter's quick set, asserted by CI at every run.")
-    return [intro, *stamps, summary, legend, claims]
+    legend = nodes.paragraph(text="(q): in the chapter's quick set, asserted by CI at every run.")
+    return [intro, *stamps, summary, scope, legend, claims]
 
 
 def _build_stamp(reports: dict[str, dict]) -> str:

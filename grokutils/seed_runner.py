@@ -124,7 +124,7 @@ def agreement_markdown(preset: str, root: Path = ROOT) -> str:
         "",
         "Written by `python -m grokutils.seed_runner` from the archived runs in this folder. "
         "R reproduced, N not reproduced, I inconclusive, - not checked at this preset; "
-        "ⓠ a claim of the quick set (asserted in CI).",
+        "(q) a claim of the quick set (asserted in CI).",
         "",
     ]
     for chapter, reports in load_archived(root, preset).items():
@@ -161,7 +161,7 @@ def agreement_markdown(preset: str, root: Path = ROOT) -> str:
                 flips.append(claim_id)
             cells = [short.get(Verdict(v), "?") if v else "" for v in verdicts]
             lines.append(
-                f"| {claim_id}{' ⓠ' if in_quick else ''} | "
+                f"| {claim_id}{' (q)' if in_quick else ''} | "
                 + " | ".join(cells)
                 + f" | {n}/{len(seeds)} {top} | "
                 + (f"{held}/{len(seeds)} reproduced" if in_quick else "")

@@ -63,6 +63,6 @@ def test_agreement_table_flags_quick_failures_and_flips(tmp_path):
     )
     text = seed_runner.agreement_markdown("book", root=tmp_path)
     assert "3 runs at seeds 1, 2, 3; 1 stale run(s) not counted." in text
-    assert "| a ⓠ | R | I | R | 2/3 reproduced | 2/3 reproduced |  |" in text
+    assert "| a (q) | R | I | R | 2/3 reproduced | 2/3 reproduced |  |" in text
     assert "| b | R | N | R | 2/3 reproduced |  | flip |" in text
     assert "failed at some seed: a." in text and "not reproduced: b." in text
