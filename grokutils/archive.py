@@ -63,9 +63,12 @@ class Agreement:
 
 
 def agreement(archived: Iterable[Mapping], current: Mapping) -> dict[str, Agreement]:
-    """Per claim of the ``current`` report, the agreement of the ``archived`` reports."""
+    """Per claim of the ``current`` report, the agreement of the ``archived`` reports at other
+    seeds (an archived run at the current report's own seed is that run again: not counted)."""
     fresh, stale = [], 0
     for report in archived:
+        if report.get("seed") == current.get("seed"):
+            continue
         if is_stale(report, current.get("provenance")):
             stale += 1
         else:

@@ -10,6 +10,7 @@ whether a claim of the quick set failed anywhere, and every flip between *reprod
 
     python -m grokutils.seed_runner --preset quick --seeds 8 --first 101 --jobs 2
     python -m grokutils.seed_runner --preset book --seeds 3 --first 1 --chapters 03_guess_and_check
+    python -m grokutils.seed_runner --preset book --seeds 1 --first 0 --no-archive --reuse
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from pathlib import Path
 from grokutils.archive import RESULTS_DIR, archive_path, is_stale, load_archived, verdict_table
 from grokutils.claims import Verdict
 from grokutils.params import PRESETS
+from grokutils.provenance import chapter_fingerprint
+from grokutils.sweep import source_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS_DIR = ROOT / "chapters"
@@ -53,10 +56,31 @@ def chapters_of_book(root: Path = ROOT) -> list[str]:
     return sorted(p.stem for p in (root / "chapters").glob("*.ipynb"))
 
 
-def run_chapter(chapter: str, preset: str, seed: int, root: Path = ROOT) -> Run:
-    """Execute one chapter at ``preset`` and ``seed`` through papermill; archive its claims."""
+def inputs_of(chapter: str, root: Path = ROOT) -> str:
+    """What a run of ``chapter`` depends on: grokutils' source and the chapter's code cells
+    and presets (the fingerprints of the provenance stamp)."""
+    presets = root / "chapters" / "presets" / f"{chapter}.yaml"
+    return f"{source_fingerprint('grokutils')} {chapter_fingerprint(chapter, presets)}"
+
+
+def run_chapter(
+    chapter: str,
+    preset: str,
+    seed: int,
+    root: Path = ROOT,
+    *,
+    archive: bool = True,
+    reuse: bool = False,
+) -> Run:
+    """Execute one chapter at ``preset`` and ``seed`` through papermill into
+    ``_build/seeds/<preset>/<chapter>/seed-<seed>.ipynb``; archive its claims if ``archive``.
+    With ``reuse`` (and without ``archive``) an execution of the same inputs is kept."""
     executed = root / "_build" / "seeds" / preset / chapter / f"seed-{seed}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
+    inputs, stamp = inputs_of(chapter, root), executed.with_suffix(".inputs")
+    if reuse and not archive and executed.is_file() and stamp.is_file():
+        if stamp.read_text() == inputs:
+            return Run(chapter, seed, executed, 0.0)
     papermill = Path(sys.executable).parent / "papermill"
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as claims_dir:
@@ -84,6 +108,9 @@ def run_chapter(chapter: str, preset: str, seed: int, root: Path = ROOT) -> Run:
         saved = Path(claims_dir) / f"{chapter}.json"
         if not saved.is_file():
             return Run(chapter, seed, None, seconds, _tail(result.stderr))
+        stamp.write_text(inputs)
+        if not archive:
+            return Run(chapter, seed, executed, seconds)
         target = archive_path(root, preset, chapter, seed)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(saved, target)
@@ -92,16 +119,26 @@ def run_chapter(chapter: str, preset: str, seed: int, root: Path = ROOT) -> Run:
 
 
 def run_all(
-    chapters: Sequence[str], preset: str, seeds: Sequence[int], jobs: int, root: Path = ROOT
+    chapters: Sequence[str],
+    preset: str,
+    seeds: Sequence[int],
+    jobs: int,
+    root: Path = ROOT,
+    *,
+    archive: bool = True,
+    reuse: bool = False,
 ) -> list[Run]:
     """Every chapter at every seed, ``jobs`` at a time, in chapter order."""
     order = [(c, s) for c in chapters for s in seeds]
     runs = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_chapter, c, preset, s, root): (c, s) for c, s in order}
+        futures = {
+            pool.submit(run_chapter, c, preset, s, root, archive=archive, reuse=reuse): (c, s)
+            for c, s in order
+        }
         for future in as_completed(futures):
             run = future.result()
-            status = "claims archived" if run.report else f"FAILED: {run.error.splitlines()[-1:]}"
+            status = "claims saved" if run.report else f"FAILED: {run.error.splitlines()[-1:]}"
             print(f"{run.chapter} seed {run.seed}: {run.seconds:.0f} s, {status}", flush=True)
             runs.append(run)
     return sorted(runs, key=lambda r: (r.chapter, r.seed))
@@ -184,6 +221,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--first", type=int, default=1, help="the first seed offset")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at a time")
     parser.add_argument("--chapters", nargs="*", help="chapter stems (default: every chapter)")
+    parser.add_argument(
+        "--no-archive",
+        action="store_true",
+        help="only execute (the book build renders these runs); archive nothing in results/",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --no-archive: keep an execution whose code and presets did not change",
+    )
     args = parser.parse_args(argv)
     known = chapters_of_book()
     chapters = args.chapters or known
@@ -197,10 +244,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.jobs} at a time",
         flush=True,
     )
-    runs = run_all(chapters, args.preset, seeds, args.jobs)
-    summary = ROOT / RESULTS_DIR / args.preset / "agreement.md"
-    summary.write_text(agreement_markdown(args.preset))
-    print(f"agreement: {summary.relative_to(ROOT)}")
+    runs = run_all(
+        chapters, args.preset, seeds, args.jobs, archive=not args.no_archive, reuse=args.reuse
+    )
+    if not args.no_archive:
+        summary = ROOT / RESULTS_DIR / args.preset / "agreement.md"
+        summary.write_text(agreement_markdown(args.preset))
+        print(f"agreement: {summary.relative_to(ROOT)}")
     crashed = [f"{r.chapter} seed {r.seed}" for r in runs if r.report is None]
     if crashed:
         print("crashed before their claims: " + "; ".join(crashed), file=sys.stderr)

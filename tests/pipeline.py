@@ -8,6 +8,7 @@ Command line (from the Makefile)::
 
     python tests/pipeline.py refs [CHAPTER ...]        # regenerate tests/references/
     python tests/pipeline.py clear-stale-cache _build  # drop cached outputs of an old grokutils
+    python tests/pipeline.py seed-cache _build book 0  # render the seed runner's runs
 """
 
 from __future__ import annotations
@@ -143,6 +144,22 @@ def clear_stale_cache(build: Path) -> None:
     stamp.write_text(fingerprint)
 
 
+def seed_cache_from_runs(build: Path, preset: str, seed: int) -> None:
+    """Seed a build's execution cache with the seed runner's executions of every chapter
+    (``_build/seeds/<preset>/<chapter>/seed-<seed>.ipynb``), so that the book build renders
+    them instead of executing the chapters one after the other. A chapter without a run, or
+    changed since it ran, is left to the build to execute."""
+    for chapter in toc_chapters(ROOT):
+        executed = ROOT / "_build" / "seeds" / preset / chapter.stem / f"seed-{seed}.ipynb"
+        if not executed.is_file():
+            print(f"seed-cache: no run of {chapter.stem}; the build executes it")
+            continue
+        try:
+            seed_execution_cache(build / ".jupyter_cache", chapter, nbformat.read(executed, 4))
+        except ValueError as changed:
+            print(f"seed-cache: {changed}; the build executes it")
+
+
 def reference_path(book: Path, chapter: Path) -> Path:
     return REFERENCES[book] / chapter.name
 
@@ -190,5 +207,7 @@ if __name__ == "__main__":
             regenerate_references(ROOT / "_build" / "refs", only)
         case ["clear-stale-cache", build]:
             clear_stale_cache(Path(build))
+        case ["seed-cache", build, preset, seed]:
+            seed_cache_from_runs(Path(build), preset, int(seed))
         case _:
             sys.exit(__doc__)
