@@ -25,7 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def stamp(params: Params, *, wall_time_s: float) -> dict:
-    """The provenance of a run of ``params.chapter``: a flat dict of strings and numbers."""
+    """The provenance of a run of ``params.chapter``: a flat dict of strings and numbers
+    (``overrides``: the parameters that differ from the preset, ``"name=value; ..."``)."""
     commit, dirty = git_state()
     return {
         "commit": commit,
@@ -34,7 +35,7 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
         "chapter": chapter_fingerprint(params.chapter, params.presets_file),
         "preset": params.preset,
         "seed": params.seed,
-        "overrides": json.dumps(params.overrides, sort_keys=True),
+        "overrides": "; ".join(f"{k}={v!r}" for k, v in sorted(params.overrides.items())),
         "device": "cpu",
         "cpu": cpu_model(),
         "gpu": None,
