@@ -450,25 +450,33 @@ def sas_grid_point(
 
 
 def nonconvergence_runs(
-    n_ensemble: int, n_small: int, lr: float, weight_decay: float, noise: float, shift: float
+    n_ensemble: int,
+    n_small: int,
+    lr: float,
+    weight_decay: float,
+    noise: float,
+    shift: float,
+    n_twins: int | None = None,
 ) -> pd.DataFrame:
     """The runs of the non-convergence experiments (Zhang et al. 2022, on digits), labelled by
     a ``group`` column, all on dataset 0:
 
     - ``constant``: ``n_ensemble`` seeds, label noise, weight decay, constant lr;
-    - ``twin``: the first ``n_small`` of those seeds with the class-0 output bias shifted
-      by ``shift``
-      (Lyapunov twins);
+    - ``twin``: the first ``n_twins`` (default ``n_small``, at most ``n_ensemble``) of those
+      seeds with the class-0 output bias shifted by ``shift`` (Lyapunov twins);
     - ``step`` and ``cosine``: the same with the learning rate decayed;
     - ``clean_wd``: no label noise, weight decay (a gradient balanced by weight decay);
     - ``control``: plain SGD (no momentum) at lr ×2, no label noise, no weight decay (an
       interpolating problem, which converges).
     """
+    n_twins = n_small if n_twins is None else n_twins
+    if not 1 <= n_twins <= n_ensemble:
+        raise ValueError(f"n_twins must be in [1, n_ensemble = {n_ensemble}]; got {n_twins}")
     common = dict(noise=[noise], lr=[lr], weight_decay=[weight_decay])
     small = range(n_small)
     parts = {
         "constant": run_grid(seed=range(n_ensemble), **common),
-        "twin": run_grid(seed=small, init_shift=[shift], **common),
+        "twin": run_grid(seed=range(n_twins), init_shift=[shift], **common),
         "step": run_grid(seed=small, schedule=["step"], **common),
         "cosine": run_grid(seed=small, schedule=["cosine"], **common),
         "clean_wd": run_grid(seed=small, lr=[lr], weight_decay=[weight_decay]),

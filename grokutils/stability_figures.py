@@ -111,8 +111,9 @@ def sas_figure(traj, lr: float, eval_every: int, table):
 
 def sas_gap_figure(table, pooled, eval_every: int):
     """SAS estimate (with its interval; open: floor) against the generalisation gap, titled
-    with the pooled Spearman ρ and its interval, and against the autocorrelation time of the
-    test loss."""
+    with the pooled Spearman ρ and its interval (``pooled``: an
+    :class:`~grokutils.estimates.Estimate`), and against the autocorrelation time of the test
+    loss."""
     fig, ax = panels(2, width=12)
     for k, (noise, g) in enumerate(table.groupby("noise")):
         yerr = [g.sas - g.sas_low, g.sas_high - g.sas]
@@ -122,7 +123,7 @@ def sas_gap_figure(table, pooled, eval_every: int):
         ax[1].scatter(g.tau_test * eval_every, g.sas, color=f"C{k}", label=label)
     ax[0].set(xlabel="gap: time-avg test loss − time-avg train loss", yscale="log")
     ax[0].set(ylabel="SAS estimate (open: floor)")
-    ax[0].set_title(f"pooled Spearman ρ = {pooled.rho:.2f} [{pooled.low:.2f}, {pooled.high:.2f}]")
+    ax[0].set_title(f"pooled Spearman ρ = {pooled.value:.2f} [{pooled.low:.2f}, {pooled.high:.2f}]")
     ax[1].set(xlabel="τ_int of the test loss (SGD steps)", ylabel="SAS estimate")
     ax[1].set(xscale="log", yscale="log", title="autocorrelation time and SAS (exploratory)")
     for a in ax:

@@ -111,6 +111,18 @@ def test_a_shifted_initial_weight_changes_the_trajectory():
     assert not np.array_equal(traj.train_loss[0], traj.train_loss[1])
 
 
+def test_lyapunov_twins_are_the_first_seeds_of_the_ensemble_with_a_shifted_bias():
+    runs = ensemble.nonconvergence_runs(6, 2, 0.05, 5e-4, 0.3, 1e-3, n_twins=4)
+    twins, const = runs[runs.group == "twin"], runs[runs.group == "constant"]
+    assert twins.seed.tolist() == const.seed.tolist()[:4] == [0, 1, 2, 3]
+    assert (twins.init_shift == 1e-3).all() and (const.init_shift == 0).all()
+    assert (runs.group == "step").sum() == 2  # the control groups keep n_small seeds
+    default = ensemble.nonconvergence_runs(6, 2, 0.05, 5e-4, 0.3, 1e-3)
+    assert (default.group == "twin").sum() == 2
+    with pytest.raises(ValueError, match="n_twins"):
+        ensemble.nonconvergence_runs(6, 2, 0.05, 5e-4, 0.3, 1e-3, n_twins=7)
+
+
 def test_bad_runs_are_named():
     with pytest.raises(ValueError, match=r"runs\.noise"):
         ensemble.train_ensemble(DATA, ensemble.run_grid(noise=[0.5]), **TRAIN)
