@@ -6,12 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils.guess_and_check_sweeps import (
-    gd_verdict,
-    official_init_scale,
-    preferred,
-    strictly_monotone,
-)
+from grokutils.guess_and_check_sweeps import official_init_scale, preferred
 from grokutils.matrix_sensing import (
     InfiniteDepthPrior,
     NetworkPrior,
@@ -173,19 +168,3 @@ def test_rbis_is_preferred_unless_subset_simulation_replaced_it():
     rbis, ss = _summary(50.0), _summary(500.0)
     assert preferred({"rbis": rbis, "ss": ss, "naive": None}) is ss
     assert preferred({"rbis": rbis, "ss": None, "naive": ss}) is rbis
-    assert strictly_monotone([1, 2, 3]) and not strictly_monotone([1, 1, 2])
-    assert strictly_monotone([3, 2, 1], increasing=False)
-
-
-def _gd(gen, train):
-    return {"gen": np.array([gen]), "train": np.array([train])}
-
-
-def test_gd_claims_refute_on_fitted_runs_and_stay_undecided_on_unfitted_ones():
-    fitted_good = {"linear": _gd([1e-5, 2e-5], [1e-7, 1e-7])}
-    assert gd_verdict(fitted_good, ["linear"])[:2] == (2e-5, None)
-    one_stuck = {"linear": _gd([1e-5, 4e-2], [1e-7, 3e-4])}
-    worst, undecided, _ = gd_verdict(one_stuck, ["linear"])
-    assert worst == 1e-5 and "1 of 2" in undecided
-    interpolates_badly = {"linear": _gd([3e-2, 4e-2], [1e-9, 3e-2])}
-    assert gd_verdict(interpolates_badly, ["linear"])[:2] == (3e-2, None)
