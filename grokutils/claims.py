@@ -335,8 +335,10 @@ class Claim:
                     f"(grokutils.estimates), not {type(estimate).__name__}"
                 )
         verdict = combine(bounds[k].decide(e) for k, e in parts.items())
-        if inconclusive_because is None and any(e.is_nan for e in parts.values()):
-            inconclusive_because = "the measured value is NaN"
+        if nan := [k for k, e in parts.items() if e.is_nan]:
+            # a NaN part cannot be reproduced, but another part may still refute the claim
+            what = "the measured value is NaN" if nan == [""] else f"{', '.join(nan)}: NaN"
+            note = "; ".join(filter(None, [what, note]))
         if inconclusive_because is not None:
             verdict = Verdict.INCONCLUSIVE
             note = "; ".join(filter(None, [inconclusive_because, note]))

@@ -219,11 +219,12 @@ def train_adamw(
     return out
 
 
-def first_step_at(history: dict, key: str, level: float) -> np.ndarray:
-    """First recorded step at which ``history[key] >= level``, per network (NaN: never)."""
+def first_step_at(history: dict, key: str, level: float, *, never: float = np.nan) -> np.ndarray:
+    """First recorded step at which ``history[key] >= level``, per network; ``never`` (NaN
+    unless given, e.g. ``inf`` for an order statistic) where it is never reached."""
     hit = history[key] >= level
     first = np.argmax(hit, axis=0).astype(float)
-    return np.where(hit.any(0), history["step"][first.astype(int)], np.nan)
+    return np.where(hit.any(0), history["step"][first.astype(int)], never)
 
 
 # ------------------------------------------------------------------------- WLMD on the network
@@ -500,25 +501,36 @@ def wand_point(
 # ------------------------------------------------------------------------------- read-outs
 
 
-def l_shape(ln_loss: np.ndarray, acc_smooth: np.ndarray, acc: np.ndarray) -> dict:
-    """The L-shape of AdamW paths ``[K, S]`` (spec C2), medians over the grokked runs.
-
-    low_acc_on_arrival: Ã when ln L first comes within 1 of its value at grokking (test
-    accuracy 95 %); loss_range_during_rise: range of ln L while Ã rises from 0.5 to 0.95.
-    """
-    arrival, spread = [], []
-    for k in range(ln_loss.shape[1]):
+def l_shape_runs(ln_loss: np.ndarray, acc_smooth: np.ndarray, acc: np.ndarray) -> dict:
+    """The L-shape of each AdamW path ``[K, S]`` (spec C2), one value per run (NaN for a run
+    that never reaches test accuracy 95 %): ``grokked [S]``, ``low_acc_on_arrival [S]`` (Ã when
+    ln L first comes within 1 of its value at grokking) and ``loss_range_during_rise [S]``
+    (range of ln L while Ã rises from 0.5 to 0.95)."""
+    n = ln_loss.shape[1]
+    grokked = np.zeros(n, dtype=bool)
+    arrival, spread = np.full(n, np.nan), np.full(n, np.nan)
+    for k in range(n):
         hit = np.flatnonzero(acc[:, k] >= 0.95)
         if not hit.size:
             continue
         grok = hit[0]
+        grokked[k] = True
         first = np.flatnonzero(ln_loss[: grok + 1, k] <= ln_loss[grok, k] + 1.0)[0]
-        arrival.append(acc_smooth[first, k])
+        arrival[k] = acc_smooth[first, k]
         rise = np.flatnonzero(acc_smooth[: grok + 1, k] >= 0.5)
         start = rise[0] if rise.size else grok
         seg = ln_loss[start : grok + 1, k]
-        spread.append(seg.max() - seg.min())
-    if not arrival:
+        spread[k] = seg.max() - seg.min()
+    return {"grokked": grokked, "low_acc_on_arrival": arrival, "loss_range_during_rise": spread}
+
+
+def l_shape(ln_loss: np.ndarray, acc_smooth: np.ndarray, acc: np.ndarray) -> dict:
+    """The L-shape of AdamW paths ``[K, S]`` (spec C2), medians over the grokked runs of
+    :func:`l_shape_runs`."""
+    runs = l_shape_runs(ln_loss, acc_smooth, acc)
+    arrival = runs["low_acc_on_arrival"][runs["grokked"]]
+    spread = runs["loss_range_during_rise"][runs["grokked"]]
+    if not arrival.size:
         return {"grokked": False, "low_acc_on_arrival": np.nan, "loss_range_during_rise": np.nan}
     return {
         "grokked": True,

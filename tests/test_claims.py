@@ -71,6 +71,15 @@ def test_nan_measurement_is_inconclusive_not_a_pass():
     assert claim.verdict == I and "NaN" in claim.note
 
 
+def test_a_nan_part_does_not_hide_a_refuted_part():
+    parts = {"slope": interval(0.9, 0.7, 1.1), "profile": Estimate.mean([0.1, math.nan])}
+    claim = Claim.check("a", "s", parts, at_least={"slope": 3.8, "profile": 0}, **SOURCE)
+    assert claim.verdict == N and "profile: NaN" in claim.note
+    parts["slope"] = interval(4.0, 3.9, 4.1)
+    claim = Claim.check("a", "s", parts, at_least={"slope": 3.8, "profile": 0}, **SOURCE)
+    assert claim.verdict == I
+
+
 def test_diagnostic_makes_a_claim_inconclusive():
     claim = Claim.check(
         "a", "s", Estimate.exact(0.1), at_most=1, inconclusive_because="flatness 0.4", **SOURCE

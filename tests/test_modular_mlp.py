@@ -1,5 +1,7 @@
 """The modular-arithmetic toy of the glass-relaxation chapter: data, batched model, AdamW."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,9 @@ from grokutils.modular_mlp import (
     EmbedMLP,
     ModularData,
     cross_entropy,
+    first_step_at,
     fixed_split,
+    l_shape_runs,
     modular_labels,
     smoothed_accuracy,
     train_adamw,
@@ -104,3 +108,20 @@ def test_adamw_memorises_the_training_set():
         model, model.init(1, 0), data, 200, lr=1e-2, weight_decay=1.0, record_every=200
     )
     assert out["train_acc"][-1, 0] == 1.0
+
+
+def test_first_step_at_is_nan_for_never_unless_told_otherwise():
+    hist = {"step": np.array([0, 10]), "test_acc": np.array([[0.0, 0.0], [1.0, 0.0]])}
+    assert np.isnan(first_step_at(hist, "test_acc", 0.95)[1])
+    assert first_step_at(hist, "test_acc", 0.95, never=np.inf).tolist() == [10.0, math.inf]
+
+
+def test_l_shape_runs_give_one_value_per_grokked_run():
+    ln_loss = np.array([[0.0, 0.0], [-5.0, -1.0], [-5.5, -2.0], [-5.6, -3.0]])
+    acc_smooth = np.array([[0.0, 0.0], [0.1, 0.1], [0.6, 0.2], [0.97, 0.3]])
+    acc = np.array([[0.0, 0.0], [0.1, 0.1], [0.6, 0.2], [0.99, 0.3]])
+    runs = l_shape_runs(ln_loss, acc_smooth, acc)
+    assert runs["grokked"].tolist() == [True, False]
+    assert runs["low_acc_on_arrival"][0] == pytest.approx(0.1)  # ln L within 1 of -5.6 at step 1
+    assert runs["loss_range_during_rise"][0] == pytest.approx(0.1)
+    assert np.isnan(runs["low_acc_on_arrival"][1])
