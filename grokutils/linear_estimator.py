@@ -16,7 +16,7 @@ dimension: independent seeds are one batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
@@ -106,6 +106,11 @@ def teacher_student(
         noise=noise,
         forcing=forcing,
     )
+
+
+def select(problem: TeacherStudent, runs) -> TeacherStudent:
+    """The runs ``runs`` (a slice or indices along the leading axis) of a batch, as a batch."""
+    return TeacherStudent(**{f.name: getattr(problem, f.name)[runs] for f in fields(problem)})
 
 
 def _decay_and_fixed_point(problem: TeacherStudent, eta: float, gamma: float):

@@ -131,3 +131,15 @@ def test_interpolated_crossing_reads_between_evaluations():
     steps = np.array([0.0, 10.0, 20.0])
     values = np.array([[0.0, 0.9, 1.0], [0.96, 1.0, 1.0], [0.0, 0.1, 0.2]])
     np.testing.assert_allclose(interpolated_crossing(steps, values, 0.95), [15.0, 0.0, np.inf])
+
+
+def test_select_keeps_the_chosen_runs_of_a_batch():
+    problem = le.teacher_student(20, 30, [0, 1, 2], n_gen=50)
+    part = le.select(problem, slice(1, 3))
+    alone = le.teacher_student(20, 30, [1, 2], n_gen=50)
+    assert part.runs == 2
+    steps = np.array([0.0, 10.0, 1000.0])
+    for key, value in le.trajectory(part, steps, eta=ETA, eps=1e-3).items():
+        np.testing.assert_allclose(
+            value, le.trajectory(alone, steps, eta=ETA, eps=1e-3)[key], rtol=1e-12, err_msg=key
+        )
