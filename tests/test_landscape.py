@@ -172,3 +172,24 @@ def test_closed_forms():
     assert (mean, var) == pytest.approx((0.5, 0.05))
     assert theory.random_walk_pca_fractions(np.arange(1, 100_000)).sum() == pytest.approx(1, 1e-4)
     assert theory.free_diffusion_sq_norm(1.0, 10, 0.5, 2) == 21.0
+
+
+def test_inertia_counts_the_eigenvalues_above_a_threshold():
+    """Sylvester's law of inertia through LDLᵀ gives the same count as the full spectrum,
+    on indefinite matrices (whose Bunch–Kaufman factor has 2 × 2 blocks) and on a Hessian."""
+    rng = np.random.default_rng(5)
+    for n in (1, 7, 60, 301):
+        a = rng.normal(size=(n, n))
+        a = a + a.T
+        eig = np.linalg.eigvalsh(a)
+        for threshold in (-2.0, 0.0, 0.3, 5.0):
+            assert landscape.count_eigenvalues_above(a, threshold) == (eig > threshold).sum()
+    x, s = landscape.random_label_data(15, 2, [0])
+    theta = landscape.mlp_init(2, 3, [4])[0]
+    spectrum = landscape.hessian_spectrum(theta, x[0], s[0], 3)
+    matrix = landscape.dense_hessian(theta, x[0], s[0], 3)
+    for rel in (1e-6, 1e-3, 0.1):
+        expected = (spectrum > rel * spectrum.max()).sum()
+        assert landscape.count_eigenvalues_above(matrix, rel * spectrum.max()) == expected
+    with pytest.raises(ValueError):
+        landscape.count_eigenvalues_above(np.ones((2, 3)), 0.0)
