@@ -366,6 +366,18 @@ class Claim:
             dict(parts),
         )
 
+    @property
+    def result(self) -> str:
+        """Measured value and interval as one text: ``0.53 [0.41, 0.66], 8 seeds``, part by
+        part for a claim of several parts (``linear 0.98 [...]; tanh ...``)."""
+        if not self.estimates:
+            return self.measured
+        texts = []
+        for label, estimate in self.estimates.items():
+            value, interval = format_estimate(estimate)
+            texts.append(" ".join(filter(None, [label, value, interval])))
+        return "; ".join(texts)
+
     def to_dict(self) -> dict:
         return {
             "id": self.id,
@@ -534,7 +546,7 @@ class ClaimReport:
         for c, row in zip(self.claims, self._rows(), strict=True):
             quick = " [quick]" if self.expected_at_quick(c) else ""
             lines.append(
-                f"[{c.id}]{quick} {c.verdict.value}: measured {c.measured} {c.interval}, "
+                f"[{c.id}]{quick} {c.verdict.value}: measured {c.result}, "
                 f"reference {c.reference} ({c.source}), tolerance {c.tolerance}"
                 + (f" ({row['note']})" if row["note"] else "")
             )
@@ -591,9 +603,7 @@ class ClaimReport:
         self.save()
         failed = self.failures()
         if self.preset == "quick" and failed:
-            listed = "; ".join(
-                f"{c.id} ({c.verdict.value}: {c.measured} {c.interval})" for c in failed
-            )
+            listed = "; ".join(f"{c.id} ({c.verdict.value}: {c.result})" for c in failed)
             raise ClaimsNotReproduced(f"{self.chapter}: claims of the quick set failed: {listed}")
 
 
