@@ -30,11 +30,6 @@ from grokutils.theory import lazy_to_rich as theory
 ENGINES = ("direct", "statistics", "linearised")
 
 
-def _quadratic_form(x, M):
-    """``xᵀ M x`` for every sample: ``x [runs, P, D]``, ``M [runs, D, D]`` -> ``[runs, P]``."""
-    return ((x @ M) * x).sum(-1)
-
-
 def _trace(A):
     return torch.diagonal(A, dim1=-2, dim2=-1).sum(-1)
 
@@ -103,22 +98,39 @@ class Committee:
 
     def statistics_output(self, w_bar, M, x) -> torch.Tensor:
         """``α w̄·x + (αε/2) xᵀMx`` (eq. 4): the same output written on the statistics."""
-        lin = torch.einsum("rpd,rd->rp", x, w_bar)
-        return self.alpha[:, None] * (lin + self.eps[:, None] / 2 * _quadratic_form(x, M))
+        half = (self.alpha * self.eps / 2)[:, None, None]
+        # x·(α w̄ + (αε/2) M x) for every sample in two batched products
+        xM = torch.baddbmm((self.alpha[:, None] * w_bar)[:, None, :], x, half * M)
+        return (xM * x).sum(-1)
 
 
 class _Direct:
-    """GD on the weights themselves."""
+    """GD on the weights themselves. The pre-activations ``h = x Wᵀ`` computed for a
+    prediction are reused by the step that follows, and ``f(W₀, x)`` is computed once per
+    input set."""
 
     def __init__(self, model: Committee):
         self.model, self.W = model, model.W0.clone()
+        self._f0: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._h: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
     def predict(self, x):
-        return self.model.predict(self.W, x)
+        m = self.model
+        h = x @ self.W.transpose(1, 2)
+        self._h = (x, self.W, h)
+        f = m.alpha[:, None] * (h + m.eps[:, None, None] / 2 * h**2).mean(-1)
+        if not m.centred:
+            return f
+        if id(x) not in self._f0 or self._f0[id(x)][0] is not x:
+            self._f0[id(x)] = (x, m.output(m.W0, x))
+        return f - self._f0[id(x)][1]
 
     def advance(self, x, rho):
         m = self.model
-        h = x @ self.W.transpose(1, 2)
+        if self._h is not None and self._h[0] is x and self._h[1] is self.W:
+            h = self._h[2]
+        else:
+            h = x @ self.W.transpose(1, 2)
         grad = torch.einsum("rpn,rpd->rnd", (1 + m.eps[:, None, None] * h) * rho[:, :, None], x)
         self.W = self.W - m.step[:, None, None] * grad
 
@@ -331,6 +343,24 @@ class SingleIndexSweep:
         return torch.cat(losses).numpy()
 
 
+def _merge_histories(parts, runs: int) -> History:
+    """One :class:`History` from ``[(rows, history)]`` of batches that share the recorded steps."""
+    steps = parts[0][1].steps
+    merged = {}
+    for name in History.__dataclass_fields__:
+        if name == "steps":
+            continue
+        first = getattr(parts[0][1], name)
+        if first is None:
+            merged[name] = None
+            continue
+        out = np.empty((runs, *first.shape[1:]), dtype=first.dtype)
+        for rows, history in parts:
+            out[rows] = getattr(history, name)
+        merged[name] = out
+    return History(steps=steps, **merged)
+
+
 def solution_weights(beta, alpha, eps) -> torch.Tensor:
     """A zero-loss width-2 network ``w₁ = -w₂ = β/√(αε)`` (then ``w̄ = 0``, ``M = ββᵀ/(αε)``):
     ``beta [runs, D]``, ``alpha, eps [runs]`` -> ``[runs, 2, D]``."""
@@ -361,7 +391,9 @@ def single_index_sweep(
     """Train every point of the grid ``alpha × eps × c × sigma × mix × p × seed`` in one batch.
 
     Data of seed ``k``: :func:`grokutils.data.single_index_quadratic` with seed ``k`` (teacher
-    normalised to ``|β|² = D``), padded to the largest ``p`` with zero sample weights; initial
+    normalised to ``|β|² = D``), padded to the largest ``p`` with zero sample weights (the
+    stored ``x, y, weights``; runs of different ``p`` train in separate batches of their own
+    size, which gives the same trajectories without the padding's cost); initial
     weights ``W₀ = σ Z`` with ``Z`` from seed ``10_000 + k``, mixed with the solution as
     ``(1 - λ) W₀ + λ W_sol`` for ``mix = λ > 0`` (width 2 only; Fig. 10). ``n_align > 0`` adds
     the NTK-label alignment on ``n_align`` fresh inputs (seed ``20_000 + k``).
@@ -397,19 +429,32 @@ def single_index_sweep(
             "x_align": x_align,
             "y_align": scale * torch.einsum("rpd,rd->rp", x_align, beta) ** 2,
         }
-    history = train(
-        model,
-        x,
-        y,
-        steps=steps,
-        engine=engine,
-        weights=weights,
-        beta=beta,
-        scale=scale,
-        n_records=n_records,
-        desc=desc,
-        **align,
-    )
+    kw = {"steps": steps, "engine": engine, "scale": scale, "n_records": n_records}
+    sizes = np.unique(config["p"])
+    if len(sizes) == 1:
+        history = train(model, x, y, weights=weights, beta=beta, desc=desc, **kw, **align)
+    else:  # one batch per sample size, so that no run pays for the largest P's padding
+        parts = []
+        for size in sizes:
+            rows = np.flatnonzero(config["p"] == size)
+            sub = Committee(
+                W0[rows],
+                sigma=sigma_t[rows],
+                centred=centred,
+                **{k: v[rows] for k, v in hyper.items()},
+            )
+            history = train(
+                sub,
+                x[rows, :size],
+                y[rows, :size],
+                weights=weights[rows, :size],
+                beta=beta[rows],
+                desc=f"{desc}, P = {size}",
+                **kw,
+                **{k: v[rows] for k, v in align.items()},
+            )
+            parts.append((rows, history))
+        history = _merge_histories(parts, len(config["p"]))
     return SingleIndexSweep(config, shape, model, beta, x, y, weights, scale, history)
 
 
@@ -423,23 +468,29 @@ def eigenvector_label_runs(
     alpha: float = 1.0,
     c: float = 0.5,
     width: int = 2,
-    seed: int = 0,
+    seeds=(0,),
     n_records: int = 200,
 ) -> History:
-    """Fig. 5: one run per ``rank`` j, labels = j-th eigenvector of the initial NTK Gram on
-    ``2p`` inputs (first ``p`` train, last ``p`` test), centred network, GD on the weights.
+    """Fig. 5: one run per ``(seed, rank j)``, seed-major (run ``s·len(ranks) + j``); labels =
+    the j-th eigenvector of the initial NTK Gram on ``2p`` inputs (first ``p`` train, last
+    ``p`` test), centred network, GD on the weights.
 
-    All runs share the inputs and ``W₀`` (seeds ``seed`` and ``10_000 + seed``); the test loss
-    is measured on the ``p`` held-out points of the eigenvector.
+    The runs of a seed share its inputs and ``W₀`` (seeds ``seed`` and ``10_000 + seed``); the
+    test loss is measured on the ``p`` held-out points of the eigenvector.
     """
     from grokutils.data import single_index_quadratic
 
-    ranks = list(ranks)
-    _, x_all, _ = single_index_quadratic(d, 2 * p, [seed])
-    W0 = init_weights([10_000 + seed], width, d).expand(len(ranks), width, d).clone()
+    ranks, seeds = list(ranks), [int(s) for s in np.atleast_1d(seeds)]
+    _, x_seed, _ = single_index_quadratic(d, 2 * p, seeds)
+    W_seed = init_weights([10_000 + s for s in seeds], width, d)
+    labels = []
+    for k in range(len(seeds)):
+        w_bar0, M0 = W_seed[k].mean(0), W_seed[k].T @ W_seed[k] / width
+        labels.append(theory.ntk_eigenvector_labels(x_seed[k], w_bar0, M0, eps, ranks))
+    labels = torch.cat(labels)  # [seeds · ranks, 2p]
+    x = x_seed.repeat_interleave(len(ranks), dim=0)
+    W0 = W_seed.repeat_interleave(len(ranks), dim=0)
     model = Committee(W0, alpha=alpha, eps=eps, c=c)
-    labels = theory.ntk_eigenvector_labels(x_all[0], model.w_bar0[0], model.M0[0], eps, ranks)
-    x = x_all.expand(len(ranks), 2 * p, d)
     return train(
         model,
         x[:, :p],

@@ -10,8 +10,8 @@ Kumar et al.'s Fig. 2 (ICLR 2024, App. 8.3; spec 01 §2 "Fig 2" and claim 17).
   outputs) with step ``η/α²``, ``η = 100`` in the paper; no weight decay.
 
 Gradients are written out (no autograd) in float32, the authors' precision. Because the inputs
-are one-hot, ``W₁ x = W₁[:, a] + W₁[:, p + b]`` is a gather and the gradient of ``W₁`` a
-scatter-add (2× faster than the dense product here). Every run is one slice of a leading
+are one-hot, ``W₁ x = W₁[:, a] + W₁[:, p + b]`` is a gather and the gradient of ``W₁`` two
+scatter-adds (2× faster than the dense product here). Every run is one slice of a leading
 ``[runs]`` dimension, so a sweep over α and seeds is one batched computation.
 """
 
@@ -57,7 +57,7 @@ class QuadraticMLP:
 
     def forward(self, units: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Hidden pre-activations ``h [runs, n, N]`` and outputs ``f [runs, n, p]``."""
-        h = self.W1t[:, units[0]] + self.W1t[:, units[1]]
+        h = self.W1t.index_select(1, units[0]) + self.W1t.index_select(1, units[1])
         return h, self.scale * (h**2 @ self.W2.transpose(1, 2))
 
     def mse(self, units: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -68,15 +68,21 @@ class QuadraticMLP:
 
     def gradients(self, units, labels) -> tuple[torch.Tensor, torch.Tensor]:
         """Gradients of ``L = mse/α²`` with respect to ``W1t`` and ``W2`` (same shapes)."""
-        h, f = self.forward(units)
+        target = torch.nn.functional.one_hot(labels, self.W2.shape[1]).to(self.W2.dtype)
+        return self._gradients(units, target)
+
+    def _gradients(self, units, target) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`gradients` for a one-hot ``target [n, p]`` computed once by the caller."""
+        h = self.W1t.index_select(1, units[0]) + self.W1t.index_select(1, units[1])
+        h2 = h * h
+        scale = self.scale
+        f = scale * (h2 @ self.W2.transpose(1, 2))
         n, p = f.shape[1:]
-        target = torch.nn.functional.one_hot(labels, p).to(f.dtype)
-        g_f = 2 * (f - target) / (n * p * self.alpha[:, None, None] ** 2)  # dL/df
-        g_W2 = self.scale * g_f.transpose(1, 2) @ h**2
-        g_h = 2 * h * (self.scale * g_f @ self.W2)  # [runs, n, N]
-        g_W1t = torch.zeros_like(self.W1t).index_add_(
-            1, units.reshape(-1), torch.cat([g_h, g_h], 1)
-        )
+        g_f = (f - target) * (2 * scale / (n * p * self.alpha[:, None, None] ** 2))  # scale·dL/df
+        g_W2 = g_f.transpose(1, 2) @ h2
+        g_h = (g_f @ self.W2) * h  # half of dL/dh, [runs, n, N]
+        g_W1t = torch.zeros_like(self.W1t)
+        g_W1t.index_add_(1, units[0], g_h, alpha=2).index_add_(1, units[1], g_h, alpha=2)
         return g_W1t, g_W2
 
     def weight_norm(self) -> torch.Tensor:
@@ -145,6 +151,8 @@ def train_modular_addition(
     units, labels = modular_addition_units(p)
     splits = dict(zip(("train", "test"), fixed_split(p, train_fraction, split_seed), strict=True))
     splits = {k: (units[:, idx], labels[idx]) for k, idx in splits.items()}
+    train_units, train_labels = splits["train"]
+    train_target = torch.nn.functional.one_hot(train_labels, p).to(net.W2.dtype)
     step_size = (lr / net.alpha**2)[:, None, None]
     record = record_steps(steps, n_records + 1)  # step 0 and n_records log-spaced steps
     out = {k: [] for k in ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")}
@@ -159,7 +167,7 @@ def train_modular_addition(
             next_record += 1
         if t == steps:
             break
-        g_W1t, g_W2 = net.gradients(*splits["train"])
+        g_W1t, g_W2 = net._gradients(train_units, train_target)
         net.W1t -= step_size * g_W1t
         net.W2 -= step_size * g_W2
 

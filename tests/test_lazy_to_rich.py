@@ -236,3 +236,24 @@ def test_eigenvector_labels_are_ordered_unit_eigenvectors():
     torch.testing.assert_close(labels.norm(dim=1), torch.ones(3, dtype=torch.float64))
     assert rayleigh[0] >= rayleigh[1] >= rayleigh[2]
     torch.testing.assert_close(K @ labels[0], rayleigh[0] * labels[0])
+
+
+def test_runs_of_different_sample_sizes_train_as_if_alone():
+    kw = dict(d=6, width=5, steps=40, alpha=[0.5, 2.0], seed=[0, 1], n_records=8, n_align=10)
+    mixed = cm.single_index_sweep(p=[10, 25], **kw)
+    alone = cm.single_index_sweep(p=[25], **kw)
+    rows = mixed.config["p"] == 25
+    np.testing.assert_array_equal(mixed.config["alpha"][rows], alone.config["alpha"])
+    for field in ("train", "test", "parts", "weight_change", "kernel_alignment"):
+        np.testing.assert_allclose(
+            getattr(mixed.history, field)[rows], getattr(alone.history, field), rtol=1e-12
+        )
+    assert mixed.history.train.shape == (8, 8)
+
+
+def test_eigenvector_runs_of_several_seeds_are_the_single_seed_runs():
+    kw = dict(d=5, p=12, ranks=[1, 6, 12], steps=30, n_records=6)
+    both = cm.eigenvector_label_runs(seeds=[0, 3], **kw)
+    one = cm.eigenvector_label_runs(seeds=[3], **kw)
+    np.testing.assert_allclose(both.test[3:], one.test, rtol=1e-12)
+    np.testing.assert_allclose(both.train[3:], one.train, rtol=1e-12)

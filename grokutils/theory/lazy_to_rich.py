@@ -63,13 +63,13 @@ def statistics_step(w_bar, M, C, w_bar0, x, rho, eps, step):
     u = (rho[:, None, :] @ x)[:, 0]
     G = (x * rho[:, :, None]).transpose(1, 2) @ x
     A = torch.eye(x.shape[-1], dtype=x.dtype) - (step * eps)[:, None, None] * G
-    s = step[:, None]
-    v = torch.einsum("rde,re->rd", A, w_bar)
-    su = s * u
-    M = A @ M @ A - v[:, :, None] * su[:, None, :] - su[:, :, None] * v[:, None, :]
-    M = M + su[:, :, None] * su[:, None, :]
-    C = C @ A - w_bar0[:, :, None] * su[:, None, :]
-    return v - su, M, C
+    v = (A @ w_bar[:, :, None])[:, :, 0]
+    su = (step[:, None] * u)[:, :, None]  # [runs, D, 1]
+    # M ← A M A - v suᵀ - su vᵀ + su suᵀ, written as two rank-one updates
+    M = torch.baddbmm(A @ M @ A, su - v[:, :, None], su.transpose(1, 2))
+    M = torch.baddbmm(M, su, v[:, None, :], alpha=-1)
+    C = torch.baddbmm(C @ A, w_bar0[:, :, None], su.transpose(1, 2), alpha=-1)
+    return v - su[:, :, 0], M, C
 
 
 def ntk_gram(x1, x2, w_bar, M, eps) -> torch.Tensor:
