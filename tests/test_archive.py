@@ -15,7 +15,11 @@ def report(seed, verdicts, package="p1", chapter="c1", quick=("a",), finished=No
         "claims": [
             {"id": k, "verdict": v, "expected_at_quick": k in quick} for k, v in verdicts.items()
         ],
-        "provenance": {"package": package, "chapter": chapter, "finished": finished or f"2026-12-0{seed}"},
+        "provenance": {
+            "package": package,
+            "chapter": chapter,
+            "finished": finished or f"2026-12-0{seed}",
+        },
     }
 
 

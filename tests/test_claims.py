@@ -21,7 +21,7 @@ from grokutils.claims import (
 )
 from grokutils.estimates import Estimate
 
-R, N, I = Verdict.REPRODUCED, Verdict.NOT_REPRODUCED, Verdict.INCONCLUSIVE
+R, N, U = Verdict.REPRODUCED, Verdict.NOT_REPRODUCED, Verdict.INCONCLUSIVE  # U: undecided
 SOURCE = {"reference": "≈ 1", "source": "paper, Fig. 1"}
 
 
@@ -31,7 +31,7 @@ def interval(value, low, high):
 
 @pytest.mark.parametrize(
     ("low", "high", "verdict"),
-    [(0.1, 0.6, R), (0.6, 0.8, I), (0.71, 0.9, N), (0.7, 0.7, R)],
+    [(0.1, 0.6, R), (0.6, 0.8, U), (0.71, 0.9, N), (0.7, 0.7, R)],
 )
 def test_at_most_is_decided_on_the_whole_interval(low, high, verdict):
     claim = Claim.check("a", "s", interval(low, low, high), at_most=0.7, **SOURCE)
@@ -41,7 +41,7 @@ def test_at_most_is_decided_on_the_whole_interval(low, high, verdict):
 def test_between_and_close():
     assert Bound(0, 1).decide(interval(0.5, 0.2, 0.9)) == R
     assert Bound(0, 1).decide(interval(1.5, 1.2, 1.9)) == N
-    assert Bound(0, 1).decide(interval(-0.5, -1, 0.5)) == I
+    assert Bound(0, 1).decide(interval(-0.5, -1, 0.5)) == U
     claim = Claim.close("a", "s", interval(1.05, 1.0, 1.09), 1.0, rel=0.1, source="theory, eq. 1")
     assert claim.verdict == R and claim.reference == "1" and claim.tolerance == "1 ±10%"
     far = Claim.close("a", "s", interval(1.2, 1.15, 1.25), 1.0, rel=0.1, source="theory, eq. 1")
@@ -63,12 +63,12 @@ def test_a_claim_needs_an_estimate_a_reference_and_a_known_source():
 
 def test_one_seed_is_never_evidence():
     claim = Claim.check("a", "s", Estimate.mean([0.1]), at_most=0.7, **SOURCE)
-    assert claim.verdict == I
+    assert claim.verdict == U
 
 
 def test_nan_measurement_is_inconclusive_not_a_pass():
     claim = Claim.check("a", "s", Estimate.mean([0.1, math.nan]), at_most=0.7, **SOURCE)
-    assert claim.verdict == I and "NaN" in claim.note
+    assert claim.verdict == U and "NaN" in claim.note
 
 
 def test_a_nan_part_does_not_hide_a_refuted_part():
@@ -77,27 +77,27 @@ def test_a_nan_part_does_not_hide_a_refuted_part():
     assert claim.verdict == N and "profile: NaN" in claim.note
     parts["slope"] = interval(4.0, 3.9, 4.1)
     claim = Claim.check("a", "s", parts, at_least={"slope": 3.8, "profile": 0}, **SOURCE)
-    assert claim.verdict == I
+    assert claim.verdict == U
 
 
 def test_diagnostic_makes_a_claim_inconclusive():
     claim = Claim.check(
         "a", "s", Estimate.exact(0.1), at_most=1, inconclusive_because="flatness 0.4", **SOURCE
     )
-    assert claim.verdict == I and "flatness" in claim.note
+    assert claim.verdict == U and "flatness" in claim.note
 
 
 def test_fraction_needs_the_interval_above_the_required_share():
     assert Claim.fraction("a", "s", [True] * 8, **SOURCE).verdict == R
-    assert Claim.fraction("a", "s", [True] * 4, **SOURCE).verdict == I  # [0.40, 1]
+    assert Claim.fraction("a", "s", [True] * 4, **SOURCE).verdict == U  # [0.40, 1]
     assert Claim.fraction("a", "s", [False] * 8, **SOURCE).verdict == N
     claim = Claim.fraction("a", "s", [True] * 7 + [False], **SOURCE)
-    assert claim.verdict == I and claim.measured == "0.875"
+    assert claim.verdict == U and claim.measured == "0.875"
     assert "8 seeds" in claim.interval
 
 
 def test_parts_combine_all_reproduced_or_any_not():
-    assert combine([R, R]) == R and combine([R, I]) == I and combine([I, N]) == N
+    assert combine([R, R]) == R and combine([R, U]) == U and combine([U, N]) == N
     claim = Claim.check(
         "a",
         "s",
