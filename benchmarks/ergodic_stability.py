@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from grokutils import ensemble
-from grokutils.seeding import seed_everything
+from grokutils.book.seeding import seed_everything
+from grokutils.models import mlp_ensemble as ensemble
 
 
 def main() -> None:

@@ -18,9 +18,9 @@ import time
 
 import torch
 
-from grokutils.matrix_sensing import NetworkPrior, make_task
+from grokutils.book.seeding import seed_everything
+from grokutils.models.matrix_sensing import NetworkPrior, make_task
 from grokutils.samplers.guess_and_check import NaiveRejection, RaoBlackwellIS, SubsetSimulation
-from grokutils.seeding import seed_everything
 
 
 def gemm_flops(n: int = 1024, repeats: int = 10) -> float:

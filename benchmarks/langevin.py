@@ -12,9 +12,9 @@ import time
 import numpy as np
 import torch
 
-from grokutils import landscape
+from grokutils.book.seeding import seed_everything, torch_generator
+from grokutils.models import landscape
 from grokutils.samplers.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
-from grokutils.seeding import seed_everything, torch_generator
 
 
 def run(theta0: torch.Tensor, x, s, width: int, temps: np.ndarray, n_steps: int) -> float:

@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from grokutils import committee as cm
-from grokutils.seeding import seed_everything
+from grokutils.book.seeding import seed_everything
+from grokutils.models import committee as cm
 
 
 def seconds(fn, repeat: int = 2) -> float:

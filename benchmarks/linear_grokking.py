@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from grokutils import linear_estimator as le
-from grokutils.seeding import seed_everything
+from grokutils.book.seeding import seed_everything
+from grokutils.models import linear_estimator as le
 
 D_IN, LAMBDA, D_OUT, SEEDS, STEPS, ETA, GAMMA = 500, 0.9, 3, [0, 1], 2000, 0.01, 1e-3
 

@@ -10,9 +10,9 @@ import time
 
 import torch
 
-from grokutils import modular_mlp as mm
+from grokutils.book.seeding import seed_everything
+from grokutils.models import embed_mlp as mm
 from grokutils.samplers import wang_landau as wl
-from grokutils.seeding import seed_everything
 
 
 def run(n_walkers: int, n_steps: int, seed: int) -> float:

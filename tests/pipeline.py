@@ -121,7 +121,7 @@ change."""
 
 def inputs_fingerprint() -> str:
     """What the chapters read besides their own cells: grokutils' source and the presets."""
-    from grokutils.sweep import source_fingerprint
+    from grokutils.book.sweep import source_fingerprint
 
     presets = sorted((ROOT / "chapters" / "presets").glob("*.yaml"))
     text = "".join(f"{path.name}\n{path.read_text()}" for path in presets)

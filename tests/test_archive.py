@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from grokutils import archive, seed_runner
+from grokutils.book import archive, seed_runner
 
 
 def report(seed, verdicts, package="p1", chapter="c1", quick=("a",), finished=None):

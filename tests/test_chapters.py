@@ -14,7 +14,7 @@ import papermill
 import pytest
 from conftest import chapter_id, chapters
 
-from grokutils import params
+from grokutils.book import params
 
 CHAPTERS = chapters()
 ANNOTATIONS = {"int": "int", "float": "float", "bool": "bool", "str": "str"}

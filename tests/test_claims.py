@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from grokutils import params
-from grokutils.claims import (
+from grokutils.book import params
+from grokutils.book.claims import (
     Bound,
     Claim,
     ClaimReport,
@@ -19,7 +19,7 @@ from grokutils.claims import (
     combine,
     format_value,
 )
-from grokutils.estimates import Estimate
+from grokutils.book.estimates import Estimate
 
 R, N, U = Verdict.REPRODUCED, Verdict.NOT_REPRODUCED, Verdict.INCONCLUSIVE  # U: undecided
 SOURCE = {"reference": "≈ 1", "source": "paper, Fig. 1"}

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from grokutils import ensemble
-from grokutils.seeding import seed_everything
+from grokutils.book.seeding import seed_everything
+from grokutils.data.digits import digits_split
+from grokutils.models import mlp_ensemble as ensemble
 
 seed_everything(0)
 DATA = ensemble.perturbed_digits([0.0, 0.3], n_datasets=4, n_train=200, n_pool=10)
@@ -24,7 +25,7 @@ def test_perturbed_datasets_differ_from_the_base_in_one_example():
 
 def test_label_noise_flips_the_expected_fraction_to_other_classes_once_per_level():
     clean, noisy = DATA.labels
-    y = ensemble.digits_split(n_train=200, n_pool=10)
+    y = digits_split(n_train=200, n_pool=10)
     assert torch.equal(clean, torch.from_numpy(np.concatenate([y["y_train"], y["y_pool"]])))
     rng_labels = ensemble.flip_labels(np.zeros(20_000, dtype=int), 0.3, 10, seed=1)
     flipped = rng_labels != 0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from grokutils.estimates import Estimate
+from grokutils.book.estimates import Estimate
 
 
 def test_mean_interval_is_the_student_t_interval():

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grokutils import ensemble, stability
-from grokutils.claims import Claim, Verdict
+from grokutils.book.claims import Claim, Verdict
+from grokutils.book.seeding import seed_everything
 from grokutils.experiments import ergodic_stability as es
-from grokutils.seeding import seed_everything
+from grokutils.measures import stability
+from grokutils.models import mlp_ensemble as ensemble
 
 seed_everything(0)
 

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from grokutils import modular_mlp as mm
-from grokutils.exact_dos import IsingMoves, harmonic_exact_entropy, ising_exact_dos
+from grokutils.book.seeding import seed_everything
 from grokutils.experiments import glass_relaxation as gx
+from grokutils.models import embed_mlp as mm
+from grokutils.samplers.exact_dos import IsingMoves, harmonic_exact_entropy, ising_exact_dos
 from grokutils.samplers.wang_landau import wang_landau_discrete
-from grokutils.seeding import seed_everything
 
 
 @pytest.fixture(autouse=True, scope="module")

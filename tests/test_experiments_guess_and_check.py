@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import grokutils.experiments.guess_and_check as gc
-from grokutils.claims import Verdict
+from grokutils.book.claims import Verdict
 
 
 def _table(mean, prior=None, p_accept=None):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils import committee as cm
 from grokutils.experiments import lazy_to_rich as ex
+from grokutils.models import committee as cm
 
 torch.set_num_threads(1)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grokutils import linear_estimator as le
 from grokutils.experiments import linear_grokking as ex
+from grokutils.models import linear_estimator as le
 from grokutils.theory import linear_grokking as th
 
 ETA = 0.01

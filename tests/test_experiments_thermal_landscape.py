@@ -10,8 +10,8 @@ import pytest
 import torch
 from scipy import special
 
-from grokutils import landscape
 from grokutils.experiments import thermal_landscape as ex
+from grokutils.models import landscape
 
 TEMPS = np.array([1e-5, 1e-4, 1e-3])
 

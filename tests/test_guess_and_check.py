@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils.guess_and_check_sweeps import official_init_scale, preferred
-from grokutils.matrix_sensing import (
+from grokutils.book.seeding import seed_everything
+from grokutils.experiments.guess_and_check_sweeps import official_init_scale, preferred
+from grokutils.models.matrix_sensing import (
     InfiniteDepthPrior,
     NetworkPrior,
     bartlett_features,
@@ -20,7 +21,6 @@ from grokutils.samplers.guess_and_check import (
     RaoBlackwellIS,
     SubsetSimulation,
 )
-from grokutils.seeding import seed_everything
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ import pytest
 import torch
 from scipy import stats
 
-from grokutils.guess_and_check_sweeps import agreement_z
-from grokutils.matrix_sensing import InfiniteDepthPrior, NetworkPrior, make_task
+from grokutils.book.seeding import seed_everything
+from grokutils.experiments.guess_and_check_sweeps import agreement_z
+from grokutils.models.matrix_sensing import InfiniteDepthPrior, NetworkPrior, make_task
 from grokutils.samplers.guess_and_check import NaiveRejection, RaoBlackwellIS, SubsetSimulation
-from grokutils.seeding import seed_everything
 
 Z_MAX = 3.0  # standard errors
 

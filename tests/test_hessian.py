@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils import hessian
+from grokutils.measures import hessian
 
 
 def spd_matrix(eigenvalues, seed: int) -> torch.Tensor:

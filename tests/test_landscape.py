@@ -8,8 +8,9 @@ import pytest
 import torch
 from scipy import special
 
-from grokutils import hessian, landscape
-from grokutils.seeding import torch_generator
+from grokutils.book.seeding import torch_generator
+from grokutils.measures import hessian
+from grokutils.models import landscape
 from grokutils.theory import thermal_landscape as theory
 
 

@@ -11,9 +11,10 @@ import pytest
 import torch
 from scipy import special
 
-from grokutils import landscape, stability
+from grokutils.book.seeding import torch_generator
+from grokutils.measures import stability
+from grokutils.models import landscape
 from grokutils.samplers.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
-from grokutils.seeding import torch_generator
 from grokutils.theory import thermal_landscape as theory
 
 CURVATURES = np.linspace(0.5, 2.0, 20)  # D = 20 stiff modes

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils import committee as cm
-from grokutils.data import single_index_quadratic
-from grokutils.metrics import first_crossing, grokking_delay
+from grokutils.data.single_index import single_index_quadratic
+from grokutils.measures.crossings import first_crossing, grokking_delay
+from grokutils.models import committee as cm
 from grokutils.theory import lazy_to_rich as th
 
 torch.set_num_threads(1)

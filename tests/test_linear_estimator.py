@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils import linear_estimator as le
-from grokutils import two_layer_student as tl
-from grokutils.metrics import interpolated_crossing
+from grokutils.measures.crossings import interpolated_crossing
+from grokutils.models import linear_estimator as le
+from grokutils.models import two_layer_student as tl
 
 ETA = 0.01
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grokutils.modular_mlp import (
+from grokutils.book.seeding import seed_everything
+from grokutils.models.embed_mlp import (
     EmbedMLP,
     ModularData,
     cross_entropy,
@@ -18,7 +19,6 @@ from grokutils.modular_mlp import (
     smoothed_accuracy,
     train_adamw,
 )
-from grokutils.seeding import seed_everything
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from grokutils import params
-from grokutils.params import ParameterError
+from grokutils.book import params
+from grokutils.book.params import ParameterError
 
 SCHEMA = {
     "d_in": {"type": "int", "min": 2, "help": "input dimension"},

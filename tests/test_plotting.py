@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grokutils.plotting import band, panels, set_theme
-from grokutils.progress import progress
+from grokutils.book.plotting import band, panels, set_theme
+from grokutils.book.progress import progress
 
 
 def test_panels_have_the_requested_size_and_flat_axes():

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from pipeline import FIXTURE_BOOK
 
-from grokutils import archive, params, provenance, seed_runner
-from grokutils.sweep import source_fingerprint
+from grokutils.book import archive, params, provenance, seed_runner
+from grokutils.book.sweep import source_fingerprint
 
 
 def fixture_copy(tmp_path):

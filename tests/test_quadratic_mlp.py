@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils.quadratic_mlp import QuadraticMLP, modular_addition_units, train_modular_addition
+from grokutils.models.quadratic_mlp import (
+    QuadraticMLP,
+    modular_addition_units,
+    train_modular_addition,
+)
 
 
 def float64_net(p=5, width=7, alphas=(0.5, 2.0), seed=0):

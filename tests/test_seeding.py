@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils.seeding import seed_everything, torch_generator
+from grokutils.book.seeding import seed_everything, torch_generator
 
 
 def draws(seed):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from grokutils import stability
+from grokutils.measures import stability
 
 
 def ar1(phi: float, n: int, n_series: int, seed: int, sigma: float = 1.0) -> np.ndarray:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sweep_functions
 
-from grokutils import sweep
+from grokutils.book import sweep
 
 POINTS = sweep.grid(x=[0, 1, 2, 3], seed=[0, 1])
 

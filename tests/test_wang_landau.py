@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils.exact_dos import (
+from grokutils.book.seeding import seed_everything
+from grokutils.samplers.exact_dos import (
     IsingMoves,
     fit_harmonic_entropy,
     harmonic_cv,
@@ -20,7 +21,6 @@ from grokutils.samplers.wang_landau import (
     wang_landau_discrete,
     wlmd,
 )
-from grokutils.seeding import seed_everything
 
 N_DIM = 8  # harmonic system: exact S = (n/2)·ln U + ((n-3)/2)·ln(1 - y²)
 

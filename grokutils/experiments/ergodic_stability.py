@@ -1,9 +1,10 @@
 """The measurements behind the claims of chapter 05 (statistical algorithmic stability).
 
-Every function returns an :class:`~grokutils.estimates.Estimate` (or a dict of them, one per
+Every function returns an :class:`~grokutils.book.estimates.Estimate` (or a dict of them, one per
 part of a claim) whose interval comes from the chapter's independent units:
 
-* the **seeds** of the non-convergence ensemble (:func:`grokutils.ensemble.nonconvergence_runs`):
+* the **seeds** of the non-convergence ensemble
+  (:func:`grokutils.models.mlp_ensemble.nonconvergence_runs`):
   each run has its own initialisation and minibatch order, so per-seed ratios are independent
   (:func:`window_ratio`, :func:`control_ratio`, :func:`decay_cut`) and statistics of the whole
   ensemble are bootstrapped over seeds (:func:`spread_slope`, :func:`law_drift_ratio`,
@@ -27,8 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from grokutils.estimates import Estimate
-from grokutils.stability import (
+from grokutils.book.estimates import Estimate
+from grokutils.measures.stability import (
     COLLAPSE_FRACTION,
     ensemble_law_drift,
     integrated_autocorrelation_time,
@@ -124,7 +125,8 @@ def twins(traj) -> dict[str, Estimate]:
 
 def spread_slope(x, fit_from: float = 0.25) -> Estimate:
     """Log-log slope of the SD over runs of the running time averages of ``x[runs, N]``
-    against T (:func:`grokutils.stability.time_average_convergence`), bootstrapped over runs."""
+    against T (:func:`grokutils.measures.stability.time_average_convergence`), bootstrapped
+    over runs."""
     x = np.asarray(x, dtype=float)
 
     def slope(sample):
@@ -138,7 +140,8 @@ def spread_slope(x, fit_from: float = 0.25) -> Estimate:
 
 def law_drift_ratio(x, n_windows: int = 4) -> Estimate:
     """W₁ between the ensemble's laws in the last two of ``n_windows`` time windows over W₁
-    between the first two (:func:`grokutils.stability.ensemble_law_drift`) of ``x[runs, N]``;
+    between the first two (:func:`grokutils.measures.stability.ensemble_law_drift`) of
+    ``x[runs, N]``;
     below 1 when the law settles. Bootstrapped over runs."""
 
     def ratio(sample):
@@ -149,7 +152,7 @@ def law_drift_ratio(x, n_windows: int = 4) -> Estimate:
 
 
 def ergodicity(x, final) -> dict[str, Estimate]:
-    """Claim Z4 (:func:`grokutils.stability.ergodicity_check`) with both parts bootstrapped
+    """Claim Z4 (:func:`grokutils.measures.stability.ergodicity_check`) with both parts bootstrapped
     over runs: ``spread ratio`` = SD over runs of the time averages of ``x[runs, N]`` / RMS of
     their autocorrelation-corrected SEs, and ``ensemble z`` = (mean of ``final[runs]`` − mean
     time average) / SE of the mean of ``final``."""
@@ -214,7 +217,7 @@ class RunCube:
 
 def run_cube(trajectories: Sequence, n_classes: int = 10) -> RunCube:
     """The :class:`RunCube` of the sweep points of the SAS grid (trajectories of
-    :func:`grokutils.ensemble.sas_grid_point`; their datasets are the same)."""
+    :func:`grokutils.models.mlp_ensemble.sas_grid_point`; their datasets are the same)."""
     parts = {k: [] for k in ("test", "train", "tau", "collapsed")}
     configs = []
     datasets = seeds = None

@@ -1,6 +1,6 @@
 """The measurements behind the claims of chapter 04 (grokking as computational glass relaxation).
 
-Every function returns per-unit values or an :class:`~grokutils.estimates.Estimate` whose
+Every function returns per-unit values or an :class:`~grokutils.book.estimates.Estimate` whose
 interval comes from the chapter's independent units:
 
 * **replicas** of discrete Wang-Landau on the 4×4 Ising model (independent chains, batched):
@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-from grokutils.estimates import LEVEL, Estimate
-from grokutils.exact_dos import fit_harmonic_entropy
-from grokutils.modular_mlp import first_step_at
+from grokutils.book.estimates import LEVEL, Estimate
+from grokutils.models.embed_mlp import first_step_at
+from grokutils.samplers.exact_dos import fit_harmonic_entropy
 from grokutils.samplers.wang_landau import normalise_ln_g
 
 GROKKED = 0.95
@@ -125,7 +125,7 @@ def kinetic_temperature(temperature: np.ndarray, groups: int) -> Estimate:
 
 
 def grokking_runs(base: dict, tasks: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
-    """Per task, the weight-decay networks of :func:`grokutils.modular_mlp.grokking_baseline`
+    """Per task, the weight-decay networks of :func:`grokutils.models.embed_mlp.grokking_baseline`
     in seed order: ``fit`` (first step with train accuracy 100 %), ``grok`` (first step with
     test accuracy ≥ 95 %), both ``inf`` when never reached, and ``best`` (best test accuracy),
     ``[S]`` each."""

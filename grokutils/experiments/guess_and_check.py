@@ -7,11 +7,12 @@ of those per-data-set values. The G&C posterior means carry the samplers' own Mo
 standard errors too; those are part of each data set's value, and the between-data-set spread
 (which includes them) is the uncertainty a claim about "the median data set" needs.
 
-Tables come from :func:`grokutils.guess_and_check_sweeps.sweep_table` (``{activation: {"mean",
+Tables come from :func:`grokutils.experiments.guess_and_check_sweeps.sweep_table`
+(``{activation: {"mean",
 "prior", "ratio", "p_accept", ...}}``, each ``[X, S]`` over the grid ``xs`` and ``S`` data
-sets) and :func:`~grokutils.guess_and_check_sweeps.gd_table` (``{activation: {"gen",
+sets) and :func:`~grokutils.experiments.guess_and_check_sweeps.gd_table` (``{activation: {"gen",
 "train"}}``). Functions return per-data-set arrays ``[S]`` (or ``{part: [S]}``), or an
-:class:`~grokutils.estimates.Estimate` where the statistic is not a per-data-set value (a rank
+:class:`~grokutils.book.estimates.Estimate` where the statistic is not a per-data-set value (a rank
 correlation of the median curve). Thresholds live next to the claims in the notebook.
 """
 
@@ -22,8 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-from grokutils.claims import Claim
-from grokutils.estimates import Estimate
+from grokutils.book.claims import Claim
+from grokutils.book.estimates import Estimate
 
 UNIT = "data sets"
 GD_FIT = 1e-5

@@ -3,7 +3,7 @@
 Every claim is decided over independent **seeds**: a seed fixes the teacher, the training
 inputs and the initial weights, and a sweep trains every configuration (α, ε, σ, P) for every
 seed. The functions here turn the recorded trajectories into per-seed tables
-``[seeds, configurations]`` and those into :class:`~grokutils.estimates.Estimate` s:
+``[seeds, configurations]`` and those into :class:`~grokutils.book.estimates.Estimate` s:
 
 * a threshold that must hold "in every run" of a seed (every α, say) is decided on the seed's
   worst case over its runs, averaged over seeds (:func:`mean`, or :func:`geometric_mean` for
@@ -24,14 +24,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from grokutils.estimates import Estimate
-from grokutils.metrics import grokking_delay
+from grokutils.book.estimates import Estimate
+from grokutils.measures.crossings import grokking_delay
 
 _LARGEST = 1e300
 
 
 def seed_table(sweep, values) -> np.ndarray:
-    """``values [runs, ...]`` of a :class:`~grokutils.committee.SingleIndexSweep` as
+    """``values [runs, ...]`` of a :class:`~grokutils.models.committee.SingleIndexSweep` as
     ``[seeds, configurations, ...]``: row ``k`` holds the runs of the sweep's ``k``-th seed, in
     grid order (the seed is the grid's last, fastest axis)."""
     values = np.asarray(values)
@@ -236,10 +236,10 @@ def headline_tables(head, lin=None, threshold: float = 0.1) -> dict[str, np.ndar
 
 def modular_tables(mod, alphas: Sequence[float], level: float = 0.9) -> dict[str, np.ndarray]:
     """Per-seed tables ``[seeds, alphas]`` of the modular-addition runs (α-major, as
-    :func:`grokutils.quadratic_mlp.train_modular_addition` orders them): first steps at which
+    :func:`grokutils.models.quadratic_mlp.train_modular_addition` orders them): first steps at which
     the train and test accuracies reach ``level`` (``inf`` if never) and the weight-norm
     growth ``(‖W₁‖ + ‖W₂‖)_T / (‖W₁‖ + ‖W₂‖)_0``."""
-    from grokutils.metrics import interpolated_crossing
+    from grokutils.measures.crossings import interpolated_crossing
 
     alphas = sorted(float(a) for a in alphas)
     order = [np.flatnonzero(mod.alpha == a) for a in alphas]

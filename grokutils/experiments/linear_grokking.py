@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from grokutils import linear_estimator as le
+from grokutils.models import linear_estimator as le
 from grokutils.theory import linear_grokking as th
 
 RESOLVED_LOSS = 1e-200

@@ -1,9 +1,9 @@
 """The measurements behind the claims of chapter 06 (thermal-noise charting of a loss landscape).
 
-Every function returns an :class:`~grokutils.estimates.Estimate` (or ``{part: Estimate}``,
+Every function returns an :class:`~grokutils.book.estimates.Estimate` (or ``{part: Estimate}``,
 one per part of a claim) whose interval comes from the chapter's independent units:
 
-* the **data sets** of the network runs (:func:`grokutils.landscape.thermal_run`): each data
+* the **data sets** of the network runs (:func:`grokutils.models.landscape.thermal_run`): each data
   seed draws its own random inputs and labels and its own initialisation, is trained to its
   own starting point θ0 and then explored at every temperature by its own Langevin chains.
   Noise seeds of one data set share its θ0, so they are averaged *within* the data set
@@ -11,7 +11,7 @@ one per part of a claim) whose interval comes from the chapter's independent uni
   statistic across temperatures, sizes or widths (a slope, an increment, a ratio) is computed
   within each data set, or bootstrapped over data sets when it is a statistic of the
   data-set means (a ratio of means, a max/min of means);
-* the **noise chains** of the toy model (:func:`grokutils.landscape.toy_model_run`) for its
+* the **noise chains** of the toy model (:func:`grokutils.models.landscape.toy_model_run`) for its
   loss statistics, and its **coordinates** (chains × margins) for the per-margin statistics:
   the toy's loss is a sum of independent one-dimensional processes, one per margin, so every
   margin of every chain is an independent draw of the same stationary law.
@@ -29,8 +29,8 @@ import numpy as np
 import torch
 from scipy import special
 
-from grokutils import landscape
-from grokutils.estimates import Estimate
+from grokutils.book.estimates import Estimate
+from grokutils.models import landscape
 from grokutils.theory import thermal_landscape as theory
 
 UNIT = "data sets"
@@ -197,7 +197,7 @@ def significant_modes(
 
 
 def margin_mechanism(run: Mapping[str, np.ndarray], temperatures) -> dict[str, np.ndarray]:
-    """:func:`grokutils.landscape.margin_mechanism` within each data set: the points active
+    """:func:`grokutils.models.landscape.margin_mechanism` within each data set: the points active
     at every one of ``temperatures`` (noise-averaged margins), per data set ``shift_per_decade
     [S, k − 1]`` (median over its active points of ``Δ⟨m⟩ / Δlog10 T``), ``median_var [S, k]``
     and ``n_common [S]``. A data set with no point active at all T gives NaN."""
@@ -301,7 +301,7 @@ def loss_ess(run_summary: Mapping[str, np.ndarray], columns) -> float:
 
 def toy_loss_ess(toy: Mapping[str, np.ndarray]) -> float:
     """Fewest effective samples of the toy's loss at one temperature, pooled over its chains."""
-    from grokutils.stability import time_average
+    from grokutils.measures.stability import time_average
 
     half = toy["loss"][..., toy["loss"].shape[-1] // 2 :]
     return float(time_average(half).ess.sum(1).min())

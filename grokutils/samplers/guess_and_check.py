@@ -3,7 +3,7 @@
 Guess & check (G&C) draws weights from a prior until the training loss is below ``ε``; what it
 returns is a draw of the posterior ``P(· | L_train < ε)``. The chapter needs, per data set, the
 posterior mean of ``L_gen`` and the acceptance probability ``P(L_train < ε)``. Each sampler is
-built on a prior (:mod:`grokutils.matrix_sensing`) and a :class:`SensingTask` of ``S`` data
+built on a prior (:mod:`grokutils.models.matrix_sensing`) and a :class:`SensingTask` of ``S`` data
 sets, and offers
 
 - ``draw(n)``: ``n`` end-to-end matrices ``[n, m, m']`` from the prior (the guesses);
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from grokutils.matrix_sensing import SensingTask
+from grokutils.models.matrix_sensing import SensingTask
 
 
 @dataclass(frozen=True)

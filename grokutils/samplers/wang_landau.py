@@ -263,7 +263,7 @@ def wlmd(
     observables recorded with the cv (no gradient; e.g. test accuracy). entropy0 ``[G, *bins]``:
     initial ln Ω estimate (e.g. a previous run's), default zero.
     """
-    from grokutils.progress import progress
+    from grokutils.book.progress import progress
 
     axes = tuple(axes)
     if q0.ndim != 2:

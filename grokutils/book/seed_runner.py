@@ -2,15 +2,16 @@
 
 Each (chapter, seed) run is a papermill execution of the chapter in its own kernel, several
 at a time (one per core); its claims JSON, provenance stamp included, is archived as
-``results/<preset>/<chapter>/seed-<k>.json`` (:mod:`grokutils.archive`) and its executed
+``results/<preset>/<chapter>/seed-<k>.json`` (:mod:`grokutils.book.archive`) and its executed
 notebook kept under ``_build/seeds/<preset>/``. The runner then writes
 ``results/<preset>/agreement.md``: per claim, the verdict at each seed and how many agree,
 whether a claim of the quick set failed anywhere, and every flip between *reproduced* and
 *not reproduced*. Command line (``make seeds``)::
 
-    python -m grokutils.seed_runner --preset quick --seeds 8 --first 101 --jobs 2
-    python -m grokutils.seed_runner --preset book --seeds 3 --first 1 --chapters 03_guess_and_check
-    python -m grokutils.seed_runner --preset book --seeds 1 --first 0 --no-archive --reuse
+    python -m grokutils.book.seed_runner --preset quick --seeds 8 --first 101 --jobs 2
+    python -m grokutils.book.seed_runner --preset book --seeds 3 --first 1 \
+        --chapters 03_guess_and_check
+    python -m grokutils.book.seed_runner --preset book --seeds 1 --first 0 --no-archive --reuse
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from grokutils.archive import RESULTS_DIR, archive_path, is_stale, load_archived, verdict_table
-from grokutils.claims import Verdict
-from grokutils.params import PRESETS
-from grokutils.provenance import chapter_fingerprint
-from grokutils.sweep import source_fingerprint
+from grokutils.book.archive import RESULTS_DIR, archive_path, is_stale, load_archived, verdict_table
+from grokutils.book.claims import Verdict
+from grokutils.book.params import PRESETS
+from grokutils.book.provenance import chapter_fingerprint
+from grokutils.book.sweep import source_fingerprint
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS_DIR = ROOT / "chapters"
 
 
@@ -159,7 +160,7 @@ def agreement_markdown(preset: str, root: Path = ROOT) -> str:
     lines = [
         f"# Seed agreement at preset `{preset}`",
         "",
-        "Written by `python -m grokutils.seed_runner` from the archived runs in this folder. "
+        "Written by `python -m grokutils.book.seed_runner` from the archived runs in this folder. "
         "R reproduced, N not reproduced, I inconclusive, - not checked at this preset; "
         "(q) a claim of the quick set (asserted in CI).",
         "",

@@ -1,7 +1,7 @@
 """Claim checks: a claim, its reference and source, our estimate with its interval, a verdict.
 
 A chapter builds one :class:`Claim` per claim with a constructor that *computes* the verdict
-from an :class:`~grokutils.estimates.Estimate` (a value with its 95 % interval over the run's
+from an :class:`~grokutils.book.estimates.Estimate` (a value with its 95 % interval over the run's
 independent seeds or data sets) and a tolerance fixed before the number is seen:
 
 * **reproduced** when the whole interval satisfies the tolerance,
@@ -42,10 +42,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from grokutils.estimates import LEVEL, Estimate
+from grokutils.book.estimates import LEVEL, Estimate
 
 if TYPE_CHECKING:
-    from grokutils.params import Params
+    from grokutils.book.params import Params
 
 CLAIMS_DIR_ENV = "GROKBOOK_CLAIMS_DIR"
 """Folder the reports' JSON files go to (default ``./_claims``, beside the notebook)."""
@@ -332,7 +332,7 @@ class Claim:
             if not isinstance(estimate, Estimate):
                 raise TypeError(
                     f"claim {id}{' ' + label if label else ''}: measured must be an Estimate "
-                    f"(grokutils.estimates), not {type(estimate).__name__}"
+                    f"(grokutils.book.estimates), not {type(estimate).__name__}"
                 )
         verdict = combine(bounds[k].decide(e) for k, e in parts.items())
         if nan := [k for k, e in parts.items() if e.is_nan]:
@@ -533,7 +533,7 @@ class ClaimReport:
 
     def stamp(self) -> None:
         """Record the provenance of this run (commit, fingerprints, hardware, wall time)."""
-        from grokutils.provenance import stamp
+        from grokutils.book.provenance import stamp
 
         self.provenance = stamp(self.params, wall_time_s=time.time() - self.params.started)
 

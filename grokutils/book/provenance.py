@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grokutils.params import Params, presets_path
-from grokutils.sweep import source_fingerprint
+from grokutils.book.params import Params, presets_path
+from grokutils.book.sweep import source_fingerprint
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def stamp(params: Params, *, wall_time_s: float) -> dict:
@@ -50,7 +50,7 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
 
 def chapter_fingerprint(chapter: str, presets: Path | None = None) -> str | None:
     """SHA-256 (16 hex digits) of a chapter's code cells and its presets file (default: the
-    one :func:`~grokutils.params.presets_path` finds); None if the notebook is not beside its
+    one :func:`~grokutils.book.params.presets_path` finds); None if the notebook is not beside its
     presets folder."""
     presets = Path(presets) if presets is not None else presets_path(chapter)
     notebook = presets.parent.parent / f"{chapter}.ipynb"

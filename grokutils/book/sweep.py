@@ -24,7 +24,7 @@ from typing import Any
 
 import joblib
 
-from grokutils.progress import progress
+from grokutils.book.progress import progress
 
 BACKENDS = ("serial", "processes", "dask")
 CACHE_ENV = "GROKBOOK_CACHE_DIR"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grokutils import stability
-from grokutils.plotting import band, panels
+from grokutils.book.plotting import band, panels
+from grokutils.measures import stability
 
 GROUP_LABELS = {
     "constant": "constant lr, noise",
@@ -22,7 +22,7 @@ GROUP_LABELS = {
 
 def nonconvergence_figure(traj):
     """Training loss, full-batch gradient norm, displacement and Lyapunov twins of a
-    trajectory of :func:`grokutils.ensemble.nonconvergence_runs`."""
+    trajectory of :func:`grokutils.models.mlp_ensemble.nonconvergence_runs`."""
     rows = {g: traj.runs.index[traj.runs.group == g].to_numpy() for g in traj.runs.group.unique()}
     fig, ax = panels(4, width=14)
     s = traj.step
@@ -56,7 +56,7 @@ def statistics_figure(spread, eval_every: int, w1_next, w1_split, ergodic, ensem
     """Seed spread of running time averages against T (with a T^(−1/2) reference), W₁
     between consecutive windows' ensemble laws (with its floor), and per-seed time averages
     against the ensemble average ``ensemble_now [runs]`` (see
-    :func:`grokutils.stability.ergodicity_check`)."""
+    :func:`grokutils.measures.stability.ergodicity_check`)."""
     fig, ax = panels(3, width=14)
     windows = np.arange(1, len(spread) + 1)
     ax[0].loglog(windows * eval_every, spread, label="SD over seeds of A(T)")
@@ -112,7 +112,7 @@ def sas_figure(traj, lr: float, eval_every: int, table):
 def sas_gap_figure(table, pooled, eval_every: int):
     """SAS estimate (with its interval; open: floor) against the generalisation gap, titled
     with the pooled Spearman ρ and its interval (``pooled``: an
-    :class:`~grokutils.estimates.Estimate`), and against the autocorrelation time of the test
+    :class:`~grokutils.book.estimates.Estimate`), and against the autocorrelation time of the test
     loss."""
     fig, ax = panels(2, width=12)
     for k, (noise, g) in enumerate(table.groupby("noise")):

@@ -16,7 +16,7 @@ reconstruction from the abstract and standard statistical mechanics (spec §1.2,
   (:func:`point_contributions`), stationarity diagnostics (:func:`relative_drift`), and PCA
   of trajectories (:func:`pca_fractions`);
 - **Hessians** of the batched loss (:func:`top_hessian_eigenvalues`,
-  :func:`hessian_spectrum`, :func:`dense_hessian`) through :mod:`grokutils.hessian`, and an
+  :func:`hessian_spectrum`, :func:`dense_hessian`) through :mod:`grokutils.measures.hessian`, and an
   exact count of eigenvalues above a threshold by inertia (:func:`count_eigenvalues_above`);
 - **the exponential-wall toy model** with exact Gamma statistics (:func:`toy_model_run`).
 
@@ -34,9 +34,9 @@ import scipy.linalg
 import torch
 import torch.nn.functional as F
 
-from grokutils import hessian
+from grokutils.book.seeding import torch_generator
+from grokutils.measures import hessian
 from grokutils.samplers.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
-from grokutils.seeding import torch_generator
 
 INIT_SEED_OFFSET = 1000
 """The network initialisation of data set ``s`` uses the generator seed ``s + 1000``."""
@@ -341,12 +341,12 @@ def fluctuation_summary(run: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     Returns, per data set, temperature and noise seed ``[S, n_T, n_noise]``: ``d_mean``,
     ``d_var``, the relative ``drift`` of the loss, its effective sample size ``ess``
-    (autocorrelation-corrected, :func:`grokutils.stability.time_average`); and per data set
+    (autocorrelation-corrected, :func:`grokutils.measures.stability.time_average`); and per data set
     and temperature ``[S, n_T]`` with per-point contributions ``c_i`` averaged over noise
     seeds: ``n_above_02`` = #{c_i > 0.2}, ``n_above_05`` = #{c_i > 0.5}, and ``d_points``
     = ``Σ_i c_i`` (the noise-averaged ``D_mean``).
     """
-    from grokutils.stability import time_average
+    from grokutils.measures.stability import time_average
 
     temps = run["temperatures"][None, :, None]
     half = run["loss"][..., run["loss"].shape[-1] // 2 :]
@@ -466,14 +466,14 @@ def hessian_spectrum(
 ) -> np.ndarray:
     """All ``P`` eigenvalues (ascending, float64) of the Hessian of the mean cross-entropy at
     one parameter vector ``theta [P]`` on data ``x [N, d]``, ``s [N]``: the dense Hessian
-    (:func:`grokutils.hessian.hessian_matrix`), then ``eigvalsh``."""
+    (:func:`grokutils.measures.hessian.hessian_matrix`), then ``eigvalsh``."""
     return np.linalg.eigvalsh(dense_hessian(theta, x, s, width))
 
 
 def dense_hessian(theta: torch.Tensor, x: torch.Tensor, s: torch.Tensor, width: int) -> np.ndarray:
     """The symmetrised ``P × P`` Hessian (float64) of the mean cross-entropy at one parameter
     vector ``theta [P]`` on data ``x [N, d]``, ``s [N]``
-    (:func:`grokutils.hessian.hessian_matrix`: ``P`` Hessian-vector products)."""
+    (:func:`grokutils.measures.hessian.hessian_matrix`: ``P`` Hessian-vector products)."""
     if theta.dim() != 1:
         raise ValueError(f"theta must be one parameter vector [P]; got {tuple(theta.shape)}")
     matrix = hessian.hessian_matrix(

@@ -1,6 +1,6 @@
 """Archived runs: claims reports of runs the build cannot afford, kept in ``results/``.
 
-The seed runner (:mod:`grokutils.seed_runner`) writes each run's claims JSON, provenance
+The seed runner (:mod:`grokutils.book.seed_runner`) writes each run's claims JSON, provenance
 stamp included, to ``results/<preset>/<chapter>/seed-<k>.json``; nothing else writes there.
 The scorecard shows, beside each claim's verdict in the build, how the archived runs of the
 same preset decided it, and marks an archived run *stale* when its stamp's package or chapter

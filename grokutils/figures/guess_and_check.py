@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from grokutils.plotting import panels
+from grokutils.book.plotting import panels
 
 LABELS = {"linear": "linear", "tanh": "tanh", "leaky_relu": "Leaky ReLU (c = 0.2)"}
 COLOURS = {"gnc": "C0", "gd": "C2", "prior": "0.45", "limit": "C4"}
@@ -28,7 +28,7 @@ def sweep_figure(
     """Top row, one panel per activation: the G&C posterior mean of ``L_gen`` and the prior
     mean (chance); bottom row: GD on a log scale, with the 1e-3 line of claims W5/D5.
 
-    ``table`` from :func:`~grokutils.guess_and_check_sweeps.sweep_table`; ``gd`` maps an
+    ``table`` from :func:`~grokutils.experiments.guess_and_check_sweeps.sweep_table`; ``gd`` maps an
     activation to ``{"gen": [len(gd_x), S]}``; ``closed_prior [S]`` (linear) is drawn as a
     dotted line, ``limit [S]`` (linear, infinite depth) as a horizontal band.
     """

@@ -37,7 +37,7 @@ PRESETS = ("quick", "book", "paper")
 PRESET_ENV = "GROKBOOK_PRESET"
 """Environment variable that sets the default preset of a whole build (``make test``: quick)."""
 DEFAULT_PRESET = "book"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SCALAR_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 LIST_TYPES = {f"list[{name}]": name for name in SCALAR_TYPES}
 SPEC_KEYS = {

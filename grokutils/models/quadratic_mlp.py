@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from grokutils.metrics import record_steps
-from grokutils.modular_mlp import fixed_split, modular_labels
-from grokutils.progress import progress
+from grokutils.book.progress import progress
+from grokutils.data.modular import fixed_split, modular_labels
+from grokutils.measures.crossings import record_steps
 
 
 @dataclass

@@ -21,29 +21,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from grokutils.data.modular import TASKS, fixed_split, modular_labels  # noqa: F401 (TASKS re-exported)
 from grokutils.samplers.wang_landau import Axis, WLMDConfig, wlmd
 
-TASKS = ("x+y", "x^2+y", "x^3+xy^2+y")
 SMOOTH_SLOPE = 7.0
 """Slope ``s`` of the smoothed accuracy Ã (paper Alg. 2)."""
-
-
-def modular_labels(task: str, p: int) -> np.ndarray:
-    """Labels ``[p²]`` of the pairs ``(x, y) = divmod(i, p)`` for ``task`` in :data:`TASKS`."""
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}; got {task!r}")
-    x, y = np.divmod(np.arange(p * p), p)
-    value = {"x+y": x + y, "x^2+y": x**2 + y, "x^3+xy^2+y": x**3 + x * y**2 + y}[task]
-    return value % p
-
-
-def fixed_split(p: int, train_fraction: float = 0.5, seed: int = 0) -> tuple[np.ndarray, ...]:
-    """A fixed random split of the ``p²`` pairs: ``(train_idx, test_idx)`` (sorted)."""
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must be in (0, 1); got {train_fraction}")
-    order = np.random.default_rng(seed).permutation(p * p)
-    n_train = round(train_fraction * p * p)
-    return np.sort(order[:n_train]), np.sort(order[n_train:])
 
 
 @dataclass(frozen=True)
@@ -176,7 +158,7 @@ def train_adamw(
     (the fields of :func:`measure`) recorded every ``record_every`` steps, and the final
     ``theta``.
     """
-    from grokutils.progress import progress
+    from grokutils.book.progress import progress
 
     n = len(theta)
     lr = torch.as_tensor(lr, dtype=theta.dtype).expand(n)[:, None]
@@ -431,7 +413,7 @@ def band_map(
     """One band-limited 2-D WLMD map S(ln L_train, Ã_test) (spec §4.3, design 2) for C3:
     walkers start from AdamW memorisation checkpoints (inside the band), quadratic
     walls keep ``ln L`` in ``[x_low, x_high]``; reflective box ``±bound``. Deterministic in
-    ``seed`` (a module-level function, so :func:`grokutils.sweep.run` can distribute runs).
+    ``seed`` (a module-level function, so :func:`grokutils.book.sweep.run` can distribute runs).
 
     Returns numpy arrays: entropy, entropy_half, hist ``[x_bins, a_bins]``, the walkers'
     starting cv ``[W, 2]``, factor and kinetic temperature.

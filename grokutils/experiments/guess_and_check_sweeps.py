@@ -1,7 +1,7 @@
 """Sweep points and summaries of the guess-&-check chapter (width and depth sweeps, GD baseline).
 
 Every ``*_point`` function is module-level and deterministic given its arguments, so
-:func:`grokutils.sweep.run` can cache it and farm it out. Each evaluates all data seeds of
+:func:`grokutils.book.sweep.run` can cache it and farm it out. Each evaluates all data seeds of
 the point in one batched computation (seeds are a tensor dimension) and returns numpy arrays
 of shape ``[S]`` (or :class:`~grokutils.samplers.guess_and_check.Conditioned` summaries).
 The measurements the chapter's claims are decided on live in
@@ -13,7 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from grokutils.matrix_sensing import InfiniteDepthPrior, NetworkPrior, gradient_descent, make_task
+from grokutils.models.matrix_sensing import (
+    InfiniteDepthPrior,
+    NetworkPrior,
+    gradient_descent,
+    make_task,
+)
 from grokutils.samplers.guess_and_check import (
     Conditioned,
     NaiveRejection,

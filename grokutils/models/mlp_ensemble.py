@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from grokutils.data import digits_split
-from grokutils.hessian import top_eigenvalue
-from grokutils.stability import time_average, window_means
-from grokutils.sweep import grid
+from grokutils.book.sweep import grid
+from grokutils.data.digits import digits_split
+from grokutils.measures.hessian import top_eigenvalue
+from grokutils.measures.stability import time_average, window_means
 
 N_CLASSES = 10
 SCHEDULES = ("constant", "step", "cosine")
@@ -394,7 +394,7 @@ def sharpness(
 ) -> np.ndarray:
     """Top Hessian eigenvalue of each run's full-batch training loss (its own labels; the
     weight-decay term would add λ) at its final weights, by power iteration batched over runs
-    (:func:`grokutils.hessian.top_eigenvalue`): ``[len(rows)]`` for the runs at positions
+    (:func:`grokutils.measures.hessian.top_eigenvalue`): ``[len(rows)]`` for the runs at positions
     ``rows`` (default all). Gradient descent with heavy-ball momentum μ is stable only while
     it stays below 2(1+μ)/η."""
     rows = np.arange(len(traj.runs)) if rows is None else np.asarray(rows)
@@ -424,7 +424,7 @@ def sas_grid_point(
     weight_decay: float,
     seed: int,
 ) -> Trajectory:
-    """One batch size of the SAS grid (a :mod:`grokutils.sweep` point): every noise level ×
+    """One batch size of the SAS grid (a :mod:`grokutils.book.sweep` point): every noise level ×
     learning rate × perturbed dataset × seed as one batched run, SGD with momentum 0.9 and
     weight decay, no gradient recording. Run seeds are ``1000 seed + 0..n_seeds−1``; the
     datasets (and their label noise) are the same for every ``seed``."""

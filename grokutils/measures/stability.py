@@ -281,7 +281,8 @@ def config_table(
     traj, by=("noise", "lr", "batch_size"), n_boot: int = 1000, rng=None, n_classes: int = 10
 ):
     """One row per configuration (the columns ``by`` of ``traj.runs``) of a trajectory of an
-    ensemble (:class:`grokutils.ensemble.Trajectory`), from the evaluations after burn-in:
+    ensemble (:class:`grokutils.models.mlp_ensemble.Trajectory`), from the evaluations after
+    burn-in:
 
     - time-averaged ``train`` (noisy labels), ``test`` (clean) and ``test_noisy`` losses, the
       gaps ``gap = test − train`` and ``gap_noisy = test_noisy − train``, ``error_gap``;

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from grokutils.metrics import record_steps
-from grokutils.progress import progress
+from grokutils.book.progress import progress
+from grokutils.measures.crossings import record_steps
 from grokutils.theory import lazy_to_rich as theory
 
 ENGINES = ("direct", "statistics", "linearised")
@@ -320,7 +320,7 @@ class SingleIndexSweep:
     def kernel_regression_loss(self, n_test: int) -> np.ndarray:
         """Test MSE ``[runs]`` of regression with each run's initial NTK on ``n_test`` fresh
         inputs per run (the lazy limit of the centred network)."""
-        from grokutils.data import single_index_quadratic
+        from grokutils.data.single_index import single_index_quadratic
 
         _, x_test, _ = single_index_quadratic(
             self.x.shape[-1], n_test, 30_000 + self.config["seed"]
@@ -400,8 +400,8 @@ def single_index_sweep(
     ``alpha_sigma2`` sets ``α = alpha_sigma2/σ²`` run by run instead of the ``alpha`` axis
     (Fig. 7c: the joint scaling that leaves the dynamics unchanged).
     """
-    from grokutils.data import single_index_quadratic
-    from grokutils.sweep import grid
+    from grokutils.book.sweep import grid
+    from grokutils.data.single_index import single_index_quadratic
 
     axes = {"alpha": alpha, "eps": eps, "c": c, "sigma": sigma, "mix": mix, "p": p, "seed": seed}
     points = grid(**axes)
@@ -478,7 +478,7 @@ def eigenvector_label_runs(
     The runs of a seed share its inputs and ``W₀`` (seeds ``seed`` and ``10_000 + seed``); the
     test loss is measured on the ``p`` held-out points of the eigenvector.
     """
-    from grokutils.data import single_index_quadratic
+    from grokutils.data.single_index import single_index_quadratic
 
     ranks, seeds = list(ranks), [int(s) for s in np.atleast_1d(seeds)]
     _, x_seed, _ = single_index_quadratic(d, 2 * p, seeds)

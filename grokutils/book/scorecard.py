@@ -1,6 +1,6 @@
 """Sphinx extension: the book's scorecard, built from the claims the chapters just reported.
 
-Every chapter ends with a :class:`grokutils.claims.ClaimReport`, whose HTML output carries
+Every chapter ends with a :class:`grokutils.book.claims.ClaimReport`, whose HTML output carries
 the report as JSON. While Sphinx reads the executed chapters this extension collects those
 reports; the ``{claims-scorecard}`` directive then becomes a table of every claim of every
 chapter with its verdict, so the scorecard can never disagree with the pages it summarises.
@@ -19,8 +19,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from grokutils.archive import RESULTS_DIR, agreement, load_archived
-from grokutils.claims import HTML_MARKER, Verdict, provenance_line, verdict_css
+from grokutils.book.archive import RESULTS_DIR, agreement, load_archived
+from grokutils.book.claims import HTML_MARKER, Verdict, provenance_line, verdict_css
 
 logger = logging.getLogger(__name__)
 CHAPTER_PREFIX = "chapters/"

@@ -1,0 +1,1 @@
+"""Each chapter's claim checks, one module per chapter: statements, references and tolerances."""

@@ -1,0 +1,1 @@
+"""Each chapter's figure panels, one module per chapter."""

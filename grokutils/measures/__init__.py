@@ -1,0 +1,1 @@
+"""Measurements on trajectories and trained networks: crossing times, stability, Hessians."""

@@ -1,0 +1,1 @@
+"""Models and their batched forward passes and gradients."""

@@ -1,0 +1,1 @@
+"""The trajectory record of every training loop and the batched optimiser steps."""
