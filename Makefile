@@ -8,6 +8,7 @@
 #               (CHAPTERS="03_guess_and_check ..." for some only)
 #   make lint   ruff check + format check, notebooks included
 #   make seeds  every chapter at PRESET for SEEDS seed offsets (archived in results/PRESET/)
+#   make parameters  rewrite the chapters' parameters cells from chapters/presets/*.yaml
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -25,7 +26,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test refs lint clean chromium seeds
+.PHONY: book test refs lint clean chromium seeds parameters
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +66,10 @@ refs: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Every chapter's parameters cell, rewritten from its presets file (the one source of help).
+parameters: $(INSTALLED)
+	$(BIN)/python -m grokutils.book.parameters_cell
 
 clean:
 	rm -rf _build tests/fixture_book/_build

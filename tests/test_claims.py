@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from grokutils.book import params
@@ -18,6 +19,7 @@ from grokutils.book.claims import (
     Verdict,
     combine,
     format_value,
+    monotone_rows,
 )
 from grokutils.book.estimates import Estimate
 
@@ -222,3 +224,44 @@ def test_a_quick_set_naming_a_missing_claim_is_an_error(tmp_path, monkeypatch):
     report.add(good("a"), good("b"))
     with pytest.raises(ValueError, match="not added"):
         report.finish()
+
+
+# ----------------------------------------------------------------- declarative constructors
+
+
+def test_at_least_at_most_between_decide_on_the_whole_interval():
+    est = Estimate.mean([0.6, 0.7, 0.65, 0.62, 0.68])
+    assert Claim.at_least("a", "s", est, 0.5, source="prototype").verdict == Verdict.REPRODUCED
+    assert Claim.at_most("b", "s", est, 0.5, source="prototype").verdict == Verdict.NOT_REPRODUCED
+    assert Claim.between("c", "s", est, 0.6, 0.7, source="prototype").verdict == (
+        Verdict.INCONCLUSIVE
+    )
+    claim = Claim.at_least("d", "s", est, 0.5, source="paper, Fig. 1")
+    assert claim.reference == "≥ 0.5" and claim.tolerance == "≥ 0.5"
+    parts = Claim.at_most("e", "s", {"x": est, "y": est}, {"x": 1.0, "y": 0.1}, source="prototype")
+    assert parts.verdict == Verdict.NOT_REPRODUCED and "x ≤ 1" in parts.reference
+
+
+def test_increasing_counts_rows_and_ranks_nan_as_told():
+    rows = np.array([[1.0, 2.0, 3.0]] * 9 + [[3.0, 2.0, 1.0]])
+    claim = Claim.increasing("t", "grows", rows, source="prototype", at_least=0.5)
+    assert claim.verdict == Verdict.REPRODUCED  # 9/10: Clopper-Pearson [0.55, 1.0]
+    down = Claim.decreasing("t", "falls", rows, source="prototype")
+    assert down.verdict == Verdict.NOT_REPRODUCED
+    never = np.array([[1.0, np.nan]] * 8)
+    assert Claim.increasing("n", "s", never, nan="largest", source="prototype").verdict == (
+        Verdict.REPRODUCED
+    )
+    assert Claim.increasing("n", "s", never, nan="smallest", source="prototype").verdict == (
+        Verdict.NOT_REPRODUCED
+    )
+    with pytest.raises(ValueError, match="NaN"):
+        Claim.increasing("n", "s", never, source="prototype")
+    with pytest.raises(ValueError, match="k >= 2"):
+        Claim.increasing("n", "s", np.ones((4, 1)), source="prototype")
+
+
+def test_monotone_rows_ties_of_never_crossed_are_not_increases():
+    rows = np.array([[1.0, np.inf, np.inf], [1.0, 2.0, np.inf]])
+    assert monotone_rows(rows).tolist() == [False, True]
+    assert monotone_rows(rows, strict=False).tolist() == [True, True]

@@ -10,11 +10,13 @@ independent seeds or data sets) and a tolerance fixed before the number is seen:
   cannot decide),
 * **not checked at this preset** when the preset cannot afford it (it names the one that can).
 
-:meth:`Claim.check` takes bounds (``at_least``, ``at_most``); :meth:`Claim.close` a target
-with a relative or absolute tolerance; :meth:`Claim.fraction` decides a trend or yes/no
-statement on the fraction of units where it holds. A claim with several parts (one per
-activation, say) takes a dict of estimates: reproduced when every part is, not reproduced
-when any part is.
+:meth:`Claim.at_least`, :meth:`Claim.at_most` and :meth:`Claim.between` take bounds (the
+general :meth:`Claim.check` both); :meth:`Claim.close` a target with a relative or absolute
+tolerance; :meth:`Claim.fraction` decides a yes/no statement on the fraction of units where it
+holds, :meth:`Claim.increasing` and :meth:`Claim.decreasing` a trend along a swept axis the
+same way (one row per unit; ``nan="largest"`` ranks a never-crossed value last).
+A claim with several parts (one per activation, say) takes a dict of estimates: reproduced
+when every part is, not reproduced when any part is.
 
 Every claim names its ``reference`` (the value or direction it is held against) and its
 ``source``: ``"paper, Fig. 3a"`` (or ``§4.2``, ``eq. 13``), ``"theory, eq. 7"`` (our closed
@@ -232,6 +234,150 @@ class Claim:
             inconclusive_because,
         )
         return replace(claim, tolerance=f"{format_value(target)} {text}")
+
+    @classmethod
+    def at_least(
+        cls,
+        id: str,
+        statement: str,
+        measured: Estimate | Mapping[str, Estimate],
+        bound: float | Mapping[str, float],
+        *,
+        source: str,
+        reference: str | None = None,
+        note: str = "",
+        inconclusive_because: str | None = None,
+    ) -> Claim:
+        """Reproduced when the whole interval (of every part) is ``>= bound``; the reference
+        defaults to the bound (``"≥ 0.5"``)."""
+        return cls.check(
+            id,
+            statement,
+            measured,
+            reference=reference if reference is not None else _bound_text("≥", bound),
+            source=source,
+            at_least=bound,
+            note=note,
+            inconclusive_because=inconclusive_because,
+        )
+
+    @classmethod
+    def at_most(
+        cls,
+        id: str,
+        statement: str,
+        measured: Estimate | Mapping[str, Estimate],
+        bound: float | Mapping[str, float],
+        *,
+        source: str,
+        reference: str | None = None,
+        note: str = "",
+        inconclusive_because: str | None = None,
+    ) -> Claim:
+        """Reproduced when the whole interval (of every part) is ``<= bound``."""
+        return cls.check(
+            id,
+            statement,
+            measured,
+            reference=reference if reference is not None else _bound_text("≤", bound),
+            source=source,
+            at_most=bound,
+            note=note,
+            inconclusive_because=inconclusive_because,
+        )
+
+    @classmethod
+    def between(
+        cls,
+        id: str,
+        statement: str,
+        measured: Estimate | Mapping[str, Estimate],
+        low: float | Mapping[str, float],
+        high: float | Mapping[str, float],
+        *,
+        source: str,
+        reference: str | None = None,
+        note: str = "",
+        inconclusive_because: str | None = None,
+    ) -> Claim:
+        """Reproduced when the whole interval (of every part) lies in ``[low, high]``."""
+        default = f"in [{_bound_text('', low)}, {_bound_text('', high)}]"
+        return cls.check(
+            id,
+            statement,
+            measured,
+            reference=reference if reference is not None else default,
+            source=source,
+            at_least=low,
+            at_most=high,
+            note=note,
+            inconclusive_because=inconclusive_because,
+        )
+
+    @classmethod
+    def increasing(
+        cls,
+        id: str,
+        statement: str,
+        values,
+        *,
+        source: str,
+        reference: str = "increasing",
+        nan: str = "error",
+        strict: bool = True,
+        at_least: float = 0.5,
+        unit: str = "seeds",
+        note: str = "",
+    ) -> Claim:
+        """A trend along a swept axis, decided on the fraction of units where it holds.
+
+        ``values [units, k]``: one row per independent unit (seed, data set), ordered along the
+        swept axis; or ``{label: [units, k]}`` for a claim of several parts. ``nan``: what a
+        NaN entry means: ``"largest"`` (e.g. a crossing that never happened, ranked last),
+        ``"smallest"``, or ``"error"`` (refuse). Reproduced when the Clopper-Pearson interval
+        of the fraction of rows that increase (strictly, unless ``strict=False``) lies above
+        ``at_least``, not reproduced when below (see :meth:`fraction`).
+        """
+        return cls._trend(
+            id, statement, values, +1, source, reference, nan, strict, at_least, unit, note
+        )
+
+    @classmethod
+    def decreasing(
+        cls,
+        id: str,
+        statement: str,
+        values,
+        *,
+        source: str,
+        reference: str = "decreasing",
+        nan: str = "error",
+        strict: bool = True,
+        at_least: float = 0.5,
+        unit: str = "seeds",
+        note: str = "",
+    ) -> Claim:
+        """As :meth:`increasing`, for a decreasing trend."""
+        return cls._trend(
+            id, statement, values, -1, source, reference, nan, strict, at_least, unit, note
+        )
+
+    @classmethod
+    def _trend(
+        cls, id, statement, values, sign, source, reference, nan, strict, at_least, unit, note
+    ) -> Claim:
+        parts = values if isinstance(values, Mapping) else {"": values}
+        holds = {k: monotone_rows(v, sign, nan=nan, strict=strict) for k, v in parts.items()}
+        return cls.fraction(
+            id,
+            statement,
+            holds if isinstance(values, Mapping) else holds[""],
+            reference=reference,
+            source=source,
+            at_least=at_least,
+            unit=unit,
+            note=note,
+        )
 
     @classmethod
     def fraction(
@@ -623,6 +769,31 @@ def provenance_line(stamp: Mapping) -> str:
         f"torch {stamp.get('torch')}, numpy {stamp.get('numpy')}, "
         f"{stamp.get('wall_time_s', 0):.0f} s, {stamp.get('finished')}"
     )
+
+
+def monotone_rows(values, sign: int = 1, *, nan: str = "error", strict: bool = True) -> np.ndarray:
+    """``[units]`` bools: whether each row of ``values [units, k]`` increases (``sign=+1``) or
+    decreases (``-1``) along its last axis. ``nan``: ``"largest"``, ``"smallest"`` or
+    ``"error"`` (a NaN raises ValueError)."""
+    rows = np.atleast_2d(np.asarray(values, dtype=float))
+    if rows.ndim != 2 or rows.shape[1] < 2:
+        raise ValueError(f"a trend needs values [units, k >= 2]; got shape {rows.shape}")
+    if nan not in ("largest", "smallest", "error"):
+        raise ValueError(f"nan must be 'largest', 'smallest' or 'error'; got {nan!r}")
+    if np.isnan(rows).any():
+        if nan == "error":
+            raise ValueError("values contain NaN: say what NaN means with nan='largest' or ...")
+        rows = np.where(np.isnan(rows), np.inf if nan == "largest" else -np.inf, rows)
+    with np.errstate(invalid="ignore"):  # inf - inf: two never-crossed entries are tied
+        steps = sign * np.diff(rows, axis=1)
+    steps = np.where(np.isnan(steps), 0.0, steps)
+    return (steps > 0).all(1) if strict else (steps >= 0).all(1)
+
+
+def _bound_text(symbol: str, bound: float | Mapping[str, float]) -> str:
+    if isinstance(bound, Mapping):
+        return "; ".join(f"{k} {_bound_text(symbol, v)}" for k, v in bound.items())
+    return " ".join(filter(None, [symbol, format_value(bound)]))
 
 
 def _per_part(bound: float | Mapping[str, float] | None, label: str) -> float | None:

@@ -11,7 +11,8 @@ Each chapter has ``chapters/presets/<chapter>.yaml`` with two sections::
       book: {...}
       paper: {...}
 
-Every preset sets every parameter. A notebook's ``parameters`` cell declares ``preset``,
+An optional top-level ``seed: "..."`` says what the seed means in the chapter. Every preset
+sets every parameter. A notebook's ``parameters`` cell declares ``preset``,
 ``seed`` and one override per parameter (default ``None`` = the preset's value); the next
 cell resolves them with :func:`from_notebook`, which rejects an unknown preset, an unknown
 parameter name (papermill only warns about those), a wrong type or an out-of-range value
@@ -44,6 +45,8 @@ SPEC_KEYS = {
     *("type", "help", "min", "max", "gt", "lt", "choices", "nullable", "min_len", "contains"),
     "allow_inf",
 }
+SECTIONS = {"parameters", "presets", "seed"}
+"""Sections of a presets file: ``seed`` (optional) is the help text of the ``seed`` parameter."""
 # Names IPython puts in a kernel's namespace before any cell runs.
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
@@ -113,8 +116,10 @@ def read_presets(chapter: str, presets_dir: str | Path | None = None) -> tuple[d
     """Read and check a presets file; return ``(schema, presets)``."""
     path = presets_path(chapter, presets_dir)
     content = yaml.safe_load(path.read_text())
-    if not isinstance(content, dict) or set(content) != {"parameters", "presets"}:
-        raise ParameterError(f"{path}: needs exactly the sections 'parameters' and 'presets'")
+    if not isinstance(content, dict) or not {"parameters", "presets"} <= set(content) <= SECTIONS:
+        raise ParameterError(
+            f"{path}: needs the sections 'parameters' and 'presets' (and may have 'seed')"
+        )
     schema, presets = content["parameters"] or {}, content["presets"] or {}
     for name, spec in schema.items():
         _check_spec(path, name, spec)
@@ -132,6 +137,12 @@ def read_presets(chapter: str, presets_dir: str | Path | None = None) -> tuple[d
             )
         presets[preset] = {name: _validate(name, values[name], schema[name]) for name in schema}
     return schema, presets
+
+
+def seed_help(chapter: str, presets_dir: str | Path | None = None) -> str:
+    """What ``seed`` means in ``chapter`` (its presets file's ``seed:`` line)."""
+    content = yaml.safe_load(presets_path(chapter, presets_dir).read_text())
+    return content.get("seed") or "seeds every random draw"
 
 
 def load(

@@ -1,15 +1,7 @@
-"""Measurements on trajectories: when to record (log-spaced steps), first crossings of a
-threshold and train-to-test delays."""
+"""Crossing times on trajectories: first crossings of a threshold, train-to-test delays and
+interpolated crossings. A threshold never crossed has crossing time ``inf``."""
 
 import numpy as np
-
-
-def record_steps(steps: int, n: int) -> np.ndarray:
-    """About ``n`` log-spaced integer steps in ``[0, steps]``, 0 and ``steps`` included."""
-    if steps < 1 or n < 2:
-        raise ValueError(f"steps >= 1 and n >= 2 required; got steps={steps}, n={n}")
-    grid = np.unique(np.round(np.geomspace(1, steps, n - 1)).astype(int))
-    return np.concatenate([[0], grid])
 
 
 def first_crossing(steps, losses, threshold):

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from grokutils.book.progress import progress
-from grokutils.measures.crossings import record_steps
 from grokutils.theory import lazy_to_rich as theory
+from grokutils.train.trajectory import record_steps
 
 ENGINES = ("direct", "statistics", "linearised")
 

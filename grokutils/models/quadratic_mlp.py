@@ -24,7 +24,7 @@ import torch
 
 from grokutils.book.progress import progress
 from grokutils.data.modular import fixed_split, modular_labels
-from grokutils.measures.crossings import record_steps
+from grokutils.train.trajectory import record_steps
 
 
 @dataclass
