@@ -66,3 +66,12 @@ def test_presets_file_rejects_an_unknown_section(tmp_path):
     (tmp_path / "toy.yaml").write_text("parameters: {}\npresets: {}\nextra: 1\n")
     with pytest.raises(ParameterError, match="may have 'seed'"):
         read_presets("toy", tmp_path)
+
+
+def test_presets_file_rejects_a_help_that_papermill_cannot_parse(tmp_path):
+    (tmp_path / "toy.yaml").write_text(
+        "parameters:\n  lr: {type: float, gt: 0, help: step size eta = c/N}\n"
+        "presets: {quick: {lr: 0.1}, book: {lr: 0.1}, paper: {lr: 0.1}}\n"
+    )
+    with pytest.raises(ParameterError, match="must not contain '='"):
+        read_presets("toy", tmp_path)

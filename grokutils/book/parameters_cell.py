@@ -1,7 +1,8 @@
 """A chapter's ``parameters`` cell, generated from its presets file (the one source of help).
 
 The cell declares ``preset``, ``seed`` and one override per parameter, each with the help text
-of ``chapters/presets/<chapter>.yaml`` (``seed``'s help is the file's ``seed:`` line)::
+of ``chapters/presets/<chapter>.yaml`` (``seed``'s help is the file's ``seed:`` line; a help
+longer than the line continues on ``#`` lines)::
 
     python -m grokutils.book.parameters_cell            # rewrite every chapter's cell
     python -m grokutils.book.parameters_cell --check    # exit 1 if a cell differs (the tests)
@@ -12,10 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 from grokutils.book.params import REPO_ROOT, presets_path, read_presets, seed_help
 
+LINE_LENGTH = 100
+"""Longer help texts go on ``#`` continuation lines: ``ruff format`` would otherwise wrap the
+value in parentheses, and papermill would lose the help text."""
 PRESET_LINE = "preset: str = None  # quick | book | paper (None: $GROKBOOK_PRESET, else book)"
 CHAPTERS_DIR = REPO_ROOT / "chapters"
 
@@ -26,7 +31,13 @@ def cell_source(chapter: str, presets_dir: str | Path | None = None) -> str:
     lines = [PRESET_LINE, f"seed: int = 0  # {seed_help(chapter, presets_dir)}"]
     for name, spec in schema.items():
         kind = "list" if spec["type"].startswith("list[") else spec["type"]
-        lines.append(f"{name}: {kind} = None  # {spec['help']}")
+        lines += textwrap.wrap(
+            spec["help"],
+            LINE_LENGTH,
+            initial_indent=f"{name}: {kind} = None  # ",
+            subsequent_indent="#   ",
+            break_on_hyphens=False,
+        )
     return "\n".join(lines)
 
 

@@ -221,6 +221,11 @@ def _check_spec(path: Path, name: str, spec: Any) -> None:
     if spec["type"] not in SCALAR_TYPES and spec["type"] not in LIST_TYPES:
         allowed = ", ".join([*SCALAR_TYPES, *LIST_TYPES])
         raise ParameterError(f"{path}: parameter {name!r} has type {spec['type']!r}; use {allowed}")
+    if "=" in str(spec["help"]):
+        raise ParameterError(
+            f"{path}: the help of {name!r} must not contain '=' (papermill skips a parameters-cell "
+            f"line with two '='); write 'is' or '≥'. Got {spec['help']!r}"
+        )
     if extra := set(spec) - SPEC_KEYS:
         raise ParameterError(f"{path}: parameter {name!r} has unknown keys {sorted(extra)}")
     if "contains" in spec and spec["type"] not in LIST_TYPES:
