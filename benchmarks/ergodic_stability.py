@@ -16,7 +16,8 @@ import time
 import numpy as np
 
 from grokutils.book.seeding import seed_everything
-from grokutils.models import mlp_ensemble as ensemble
+from grokutils.data.digits import perturbed_digits
+from grokutils.train.sgd_ensemble import run_grid, train_ensemble
 
 
 def main() -> None:
@@ -27,8 +28,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="minibatch size")
     args = parser.parse_args()
     seed_everything(0)
-    data = ensemble.perturbed_digits([0.2], n_datasets=args.datasets)
-    runs = ensemble.run_grid(
+    data = perturbed_digits([0.2], n_datasets=args.datasets)
+    runs = run_grid(
         dataset=range(args.datasets),
         seed=range(args.seeds),
         noise=[0.2],
@@ -43,10 +44,10 @@ def main() -> None:
         record_gradient=False,
     )
     start = time.process_time()
-    batched = ensemble.train_ensemble(data, runs, **train)
+    batched = train_ensemble(data, runs, **train)
     t_batched = time.process_time() - start
     start = time.process_time()
-    looped = [ensemble.train_ensemble(data, runs.iloc[[r]], **train) for r in range(len(runs))]
+    looped = [train_ensemble(data, runs.iloc[[r]], **train) for r in range(len(runs))]
     t_looped = time.process_time() - start
     diff = max(
         np.abs(batched.test_loss[r] - one.test_loss[0]).max() for r, one in enumerate(looped)

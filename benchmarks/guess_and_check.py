@@ -19,7 +19,8 @@ import time
 import torch
 
 from grokutils.book.seeding import seed_everything
-from grokutils.models.matrix_sensing import NetworkPrior, make_task
+from grokutils.data.matrix_sensing import make_task
+from grokutils.models.matrix_sensing import NetworkPrior
 from grokutils.samplers.guess_and_check import NaiveRejection, RaoBlackwellIS, SubsetSimulation
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from grokutils.book.seeding import seed_everything, torch_generator
-from grokutils.models import landscape
+from grokutils.data.random_labels import random_label_data
+from grokutils.models import tanh_mlp
 from grokutils.samplers.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
 
 
@@ -22,7 +23,7 @@ def run(theta0: torch.Tensor, x, s, width: int, temps: np.ndarray, n_steps: int)
     n_rep = len(temps)
     start = time.perf_counter()
     overdamped_langevin(
-        landscape.mlp_loss_and_grad(x.expand(n_rep, -1, -1), s.expand(n_rep, -1), width),
+        tanh_mlp.mlp_loss_and_grad(x.expand(n_rep, -1, -1), s.expand(n_rep, -1), width),
         theta0.expand(n_rep, -1),
         torch.as_tensor(temps, dtype=torch.float32),
         torch.as_tensor(rescaled_step_sizes(temps, 5e-6, 0.5), dtype=torch.float32),
@@ -38,8 +39,8 @@ def main() -> None:
     width = int(sys.argv[3]) if len(sys.argv) > 3 else 64
     n_points = int(sys.argv[4]) if len(sys.argv) > 4 else 100
     seed_everything(0)
-    x, s = landscape.random_label_data(n_points, 10, [0])
-    theta0 = landscape.mlp_init(10, width, [1000])
+    x, s = random_label_data(n_points, 10, [0])
+    theta0 = tanh_mlp.mlp_init(10, width, [1000])
     temps = replica_grid(np.geomspace(1e-5, 3e-3, replicas // 2), 2)
     run(theta0, x, s, width, temps, 5)  # warm-up
     batched = run(theta0, x, s, width, temps, steps)

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from grokutils.book.seeding import seed_everything
-from grokutils.models import committee as cm
+from grokutils.train.committee_sweep import single_index_sweep
 
 
 def seconds(fn, repeat: int = 2) -> float:
@@ -31,9 +31,9 @@ def main() -> None:
     seed_everything(0)
     sweep = {"d": 40, "width": 100, "steps": 1000, "eps": [0.05], "p": [160], "n_records": 50}
     alphas, seeds = [0.125, 0.5, 2.0, 8.0], [0, 1]
-    batched = seconds(lambda: cm.single_index_sweep(alpha=alphas, seed=seeds, **sweep))
+    batched = seconds(lambda: single_index_sweep(alpha=alphas, seed=seeds, **sweep))
     looped = seconds(
-        lambda: [cm.single_index_sweep(alpha=[a], seed=[s], **sweep) for a in alphas for s in seeds]
+        lambda: [single_index_sweep(alpha=[a], seed=[s], **sweep) for a in alphas for s in seeds]
     )
     runs = len(alphas) * len(seeds)
     print(f"sweep of {runs} runs, D=40, P=160, 1000 steps:")
@@ -42,8 +42,8 @@ def main() -> None:
     )
 
     paper = {"d": 100, "width": 500, "steps": 100, "eps": [0.02], "p": [550], "n_records": 10}
-    direct = seconds(lambda: cm.single_index_sweep(engine="direct", **paper), repeat=1)
-    recursion = seconds(lambda: cm.single_index_sweep(engine="statistics", **paper), repeat=1)
+    direct = seconds(lambda: single_index_sweep(engine="direct", **paper), repeat=1)
+    recursion = seconds(lambda: single_index_sweep(engine="statistics", **paper), repeat=1)
     print("paper size D=100, P=550, N=500, 100 steps, one run:")
     print(
         f"  direct GD {direct / 100 * 1e3:.1f} ms/step, (w̄, M) recursion "

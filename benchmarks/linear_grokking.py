@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from grokutils.book.seeding import seed_everything
+from grokutils.data import teacher_student as ts
 from grokutils.models import linear_estimator as le
 
 D_IN, LAMBDA, D_OUT, SEEDS, STEPS, ETA, GAMMA = 500, 0.9, 3, [0, 1], 2000, 0.01, 1e-3
@@ -25,7 +26,7 @@ def main() -> None:
     n_train = round(D_IN / LAMBDA)
 
     start = time.perf_counter()
-    problem = le.teacher_student(D_IN, n_train, SEEDS, d_out=D_OUT, n_gen=1)
+    problem = ts.teacher_student(D_IN, n_train, SEEDS, d_out=D_OUT, n_gen=1)
     exact = le.distance_at(problem, [STEPS], eta=ETA, gamma=GAMMA)[:, 0]
     eigen_time = time.perf_counter() - start
 

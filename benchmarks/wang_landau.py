@@ -11,19 +11,21 @@ import time
 import torch
 
 from grokutils.book.seeding import seed_everything
-from grokutils.models import embed_mlp as mm
+from grokutils.data.modular import ModularData
+from grokutils.models.embed_mlp import EmbedMLP
 from grokutils.samplers import wang_landau as wl
+from grokutils.train.wand import train_ln_loss_cv
 
 
 def run(n_walkers: int, n_steps: int, seed: int) -> float:
     """Seconds for ``n_steps`` WLMD steps of ``n_walkers`` batched walkers."""
-    model = mm.EmbedMLP(31)
-    data = mm.ModularData.build(["x+y"] * n_walkers, 31)
+    model = EmbedMLP(31)
+    data = ModularData.build(["x+y"] * n_walkers, 31)
     axis = wl.Axis(-15.0, 2.0, 68, wall_low=-14.5, wall_high=0.5, wall=200.0)
     config = wl.WLMDConfig(dt=1e-3, friction=0.01, sigma_bins=2.0, F=1.0, t_rise=100, bound=1.0)
     start = time.perf_counter()
     wl.wlmd(
-        mm.train_ln_loss_cv(model, data),
+        train_ln_loss_cv(model, data),
         model.init(n_walkers, seed),
         (axis,),
         config,

@@ -8,9 +8,10 @@ import pytest
 
 from grokutils.book.claims import Claim, Verdict
 from grokutils.book.seeding import seed_everything
+from grokutils.data.digits import perturbed_digits
 from grokutils.experiments import ergodic_stability as es
 from grokutils.measures import stability
-from grokutils.models import mlp_ensemble as ensemble
+from grokutils.train.sgd_ensemble import train_ensemble
 
 seed_everything(0)
 
@@ -50,7 +51,7 @@ def synthetic_cube(effect_by_noise: dict[float, float], n_datasets=6, n_seeds=3,
 
 
 def test_the_cube_of_a_sas_grid_point_gives_the_config_tables_sas_gap_and_tau():
-    traj = ensemble.sas_grid_point(
+    traj = es.sas_grid_point(
         batch_size=32,
         noise_levels=[0.0, 0.3],
         lrs=[0.05],
@@ -62,7 +63,7 @@ def test_the_cube_of_a_sas_grid_point_gives_the_config_tables_sas_gap_and_tau():
         weight_decay=1e-3,
         seed=0,
     )
-    table = stability.config_table(traj, n_boot=10)
+    table = es.config_table(traj, n_boot=10)
     cube = es.run_cube([traj])
     assert cube.test.shape == (3, 2, 2)
     pd.testing.assert_frame_equal(cube.configs, table[list(es.CONFIG)], check_dtype=False)
@@ -190,10 +191,16 @@ def test_krylov_bogolyubov_is_exact_and_within_its_bound_for_any_f_in_0_1():
         es.krylov_bogolyubov(2 * f)
 
 
-def test_the_non_convergence_estimates_count_their_own_units():
-    data = ensemble.perturbed_digits([0.0, 0.3], n_datasets=1, n_train=200, n_pool=10)
-    runs = ensemble.nonconvergence_runs(5, 2, 0.05, 5e-4, 0.3, 1e-3, n_twins=3)
-    traj = ensemble.train_ensemble(data, runs, batch_size=16, steps=120, eval_every=10, burn_in=30)
+@pytest.fixture(scope="module")
+def nonconvergence():
+    data = perturbed_digits([0.0, 0.3], n_datasets=1, n_train=200, n_pool=10)
+    runs = es.nonconvergence_runs(5, 2, 0.05, 5e-4, 0.3, 1e-3, n_twins=3)
+    traj = train_ensemble(data, runs, batch_size=16, steps=120, eval_every=10, burn_in=30)
+    return data, traj
+
+
+def test_the_non_convergence_estimates_count_their_own_units(nonconvergence):
+    _, traj = nonconvergence
     assert es.window_ratio(traj, "displacement").n == 5
     assert es.window_ratio(traj, "grad_norm").n == 5
     twins = es.twins(traj)
@@ -202,5 +209,41 @@ def test_the_non_convergence_estimates_count_their_own_units():
     assert es.control_ratio(traj).n == 2
     cut = es.decay_cut(traj)
     assert [e.n for e in cut.values()] == [2, 2]
-    checks = ensemble.nonconvergence_checks(traj)  # the old point values, all seeds pooled
-    assert cut["gradient norm"].value > 0 and checks["grad_cut"] > 0
+    assert cut["gradient norm"].value > 0
+
+
+def test_the_measurements_of_the_ensemble_are_its_estimators_on_the_constant_lr_seeds(
+    nonconvergence,
+):
+    _, traj = nonconvergence
+    m = es.measure_nonconvergence(traj)
+    assert isinstance(m, es.NonconvergenceMeasurements)
+    loss_c = es.constant_lr_losses(traj)
+    assert loss_c.shape == (5, 10)  # 5 seeds, records at steps 30, 40, ..., 120
+    assert m.spread_slope == es.spread_slope(loss_c)
+    assert m.law_drift == es.law_drift_ratio(loss_c, 4)
+    assert m.displacement_ratio == es.window_ratio(traj, "displacement")
+    assert m.krylov_bogolyubov.is_exact and m.krylov_bogolyubov_bound == pytest.approx(2 / 12)
+    assert 0 <= m.drifting <= 1 and m.law_floor >= 0
+    windows = es.plateau_windows(traj)
+    assert windows.shape == (3, 2) and (windows > 0).all().all()
+
+
+def test_the_sharpness_table_has_one_run_per_group_and_its_threshold(nonconvergence):
+    data, traj = nonconvergence
+    table = es.sharpness_table(data, traj)
+    assert table.index.tolist() == ["constant", "twin", "step", "cosine", "clean_wd", "control"]
+    np.testing.assert_allclose(table["2(1+μ)/η"], 2 * (1 + table.momentum) / table.lr)
+    assert (table.sharpness > 0).all()
+
+
+def test_the_sas_grid_measurements_compare_the_two_lowest_noise_levels():
+    cube = synthetic_cube({0.0: 1e-3, 0.2: 1e-2, 0.4: 1e-1})
+    stable = pd.DataFrame(
+        {"noise": [0.0, 0.0, 0.2, 0.2], "sas": [1, 2, 3, 4.0], "gap": [1, 2, 3, 5.0]}
+    )
+    m = es.measure_sas_grid(cube, stable)
+    assert (m.lo, m.hi) == (0.0, 0.2)
+    assert m.noise_rise.value == 1 and m.fold == pytest.approx(10, rel=0.1)
+    assert m.pooled_rho == es.spearman(stable.sas, stable.gap)
+    assert m.within_rho.n == 2 and np.isnan(m.within_rho.value)

@@ -3,13 +3,15 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from grokutils.book.seeding import seed_everything
+from grokutils.data.modular import TASKS
 from grokutils.experiments import glass_relaxation as gx
-from grokutils.models import embed_mlp as mm
 from grokutils.samplers.exact_dos import IsingMoves, harmonic_exact_entropy, ising_exact_dos
-from grokutils.samplers.wang_landau import wang_landau_discrete
+from grokutils.samplers.wang_landau import Axis, wang_landau_discrete
+from grokutils.train.trajectory import Trajectory
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -51,7 +53,7 @@ def test_one_over_t_beats_halving_wang_landau_at_the_same_budget():
         run = wang_landau_discrete(
             moves, state, idx, len(energies), 30_000, schedule=schedule, record_every=30_000
         )
-        err[schedule] = gx.max_abs_error(gx.ising_errors(run["ln_g"][-1], g, 16))
+        err[schedule] = gx.max_abs_error(gx.ising_errors(run.final["ln_g"], g, 16))
     ratio = gx.error_ratio(err["halving"], err["1/t"])
     assert ratio.low > 1.0 and ratio.n == 16
 
@@ -82,10 +84,19 @@ def test_a_wrong_y_profile_shows_in_its_rms_and_an_unvisited_bin_leaves_a_group_
     assert np.isfinite(rms[0]) and np.isnan(rms[1])
 
 
+def test_ising_validation_records_both_schedules_against_the_exact_dos():
+    ising = gx.ising_validation(replicas=8, steps=3000, seed=0)
+    assert set(ising.runs) == {"halving", "1/t"} and ising.n_levels == 15
+    run = ising.runs["1/t"]
+    assert run.n_runs == 8 and run.steps[-1] == 3000
+    assert np.allclose(run.last("max_error"), gx.max_abs_error(ising.errors["1/t"]))
+    assert ising.bias.unit == "replicas" and ising.ratio.n == 8
+
+
 def test_kinetic_temperature_is_averaged_per_group_over_the_second_half():
-    temperature = np.ones((10, 4))
-    temperature[:5] = 7.0  # the first half is left out
-    temperature[5:, 2:] = 1.2  # group 1 runs hot
+    temperature = np.ones((4, 10))  # [walkers, T]
+    temperature[:, :5] = 7.0  # the first half is left out
+    temperature[2:, 5:] = 1.2  # group 1 runs hot
     est = gx.kinetic_temperature(temperature, groups=2)
     assert est.value == pytest.approx(1.1) and est.n == 2 and est.unit == "walker groups"
 
@@ -93,13 +104,16 @@ def test_kinetic_temperature_is_averaged_per_group_over_the_second_half():
 # ------------------------------------------------------------------------- AdamW (C1), C8
 
 
-def _history(test_acc, train_acc, step_every=10):
-    test_acc, train_acc = np.asarray(test_acc, float), np.asarray(train_acc, float)
-    return {
-        "step": np.arange(len(test_acc)) * step_every,
-        "test_acc": test_acc,
-        "train_acc": train_acc,
-    }
+def _history(test_acc, train_acc, step_every=10, runs=None):
+    """A trajectory from records written time-major (``[T, runs]``, one row per record)."""
+    test_acc, train_acc = np.asarray(test_acc, float).T, np.asarray(train_acc, float).T
+    steps = np.arange(test_acc.shape[1]) * step_every
+    return Trajectory(steps, {"test_acc": test_acc, "train_acc": train_acc}, runs=runs)
+
+
+def test_first_step_reaching_counts_the_level_itself_and_inf_for_never():
+    traj = Trajectory(np.array([0, 10, 20]), {"acc": [[0.5, 1.0, 1.0], [0.0, 0.2, 0.9]]})
+    assert gx.first_step_reaching(traj, "acc", 1.0).tolist() == [10.0, math.inf]
 
 
 def test_grokking_counts_a_delayed_x_plus_y_and_a_never_generalising_x2_as_later():
@@ -111,10 +125,9 @@ def test_grokking_counts_a_delayed_x_plus_y_and_a_never_generalising_x2_as_later
     test[3:, 1] = 1.0  # x+y seed 1: step 30 < 5 × 10 -> no delay
     test[9:, 2] = 1.0  # x^2+y seed 0 later than x+y seed 0
     # x^2+y seed 1 and both cube seeds never generalise
-    base = _history(test, train)
-    base["task"] = np.array(["x+y", "x+y", "x^2+y", "x^2+y", "x^3+xy^2+y", "x^3+xy^2+y"])
-    base["weight_decay"] = np.ones(6)
-    runs = gx.grokking_runs(base, mm.TASKS)
+    tasks = ["x+y", "x+y", "x^2+y", "x^2+y", "x^3+xy^2+y", "x^3+xy^2+y"]
+    base = _history(test, train, runs=pd.DataFrame({"task": tasks, "weight_decay": 1.0}))
+    runs = gx.grokking_runs(base, TASKS)
     assert runs["x^2+y"]["grok"].tolist() == [90.0, math.inf]
     holds = gx.grokking_holds(runs)
     assert holds["x+y groks"].tolist() == [True, False]
@@ -156,12 +169,43 @@ def test_difference_of_means_is_welch_and_unbounded_with_one_unit():
 
 
 def test_wand_runs_mark_never_generalising_networks_as_inf():
-    run = {
-        "step": np.array([0, 50, 100]),
-        "test_acc": np.array([[0.0, 0.0], [0.5, 0.0], [0.96, 0.1]]),
-        "norm": np.array([[10.0, 10.0], [12.0, 11.0], [30.0, 11.0]]),
-        "thermal_norm": np.array([[10.0, 10.0], [10.5, 10.5], [11.0, 11.0]]),
-    }
+    run = Trajectory(
+        np.array([0, 50, 100]),
+        {
+            "test_acc": np.array([[0.0, 0.5, 0.96], [0.0, 0.0, 0.1]]),
+            "weight_norm": np.array([[10.0, 12.0, 30.0], [10.0, 11.0, 11.0]]),
+            "thermal_norm": np.array([[10.0, 10.5, 11.0], [10.0, 10.5, 11.0]]),
+        },
+    )
     out = gx.wand_runs(run)
     assert out["grok"].tolist() == [100.0, math.inf]
     assert np.allclose(out["norm_ratio"], [30 / 11, 1.0])
+
+
+def test_wand_sweep_picks_the_point_with_the_best_final_test_accuracy():
+    def point(acc):
+        series = {"test_acc": [[0.0, acc]], "weight_norm": [[1.0, 2.0]], "thermal_norm": [[1, 1]]}
+        return Trajectory(np.array([0, 10]), series)
+
+    sweep = gx.WandSweep([{"dt": 1.0}, {"dt": 2.0}], [point(0.2), point(0.9)])
+    assert sweep.best == 1 and sweep.final_test.tolist() == [0.2, 0.9]
+    assert sweep.largest_ratio == 2.0
+
+
+def test_l_shape_runs_give_one_value_per_grokked_run():
+    ln_loss = np.array([[0.0, -5.0, -5.5, -5.6], [0.0, -1.0, -2.0, -3.0]])  # [runs, T]
+    acc_smooth = np.array([[0.0, 0.1, 0.6, 0.97], [0.0, 0.1, 0.2, 0.3]])
+    acc = np.array([[0.0, 0.1, 0.6, 0.99], [0.0, 0.1, 0.2, 0.3]])
+    runs = gx.l_shape_runs(ln_loss, acc_smooth, acc)
+    assert runs["grokked"].tolist() == [True, False]
+    assert runs["low_acc_on_arrival"][0] == pytest.approx(0.1)  # ln L within 1 of -5.6 at step 1
+    assert runs["loss_range_during_rise"][0] == pytest.approx(0.1)
+    assert np.isnan(runs["low_acc_on_arrival"][1])
+
+
+def test_descending_curve_reads_each_run_on_its_new_lows_only():
+    axis = Axis(-3.0, 0.0, 3)  # centres -2.5, -1.5, -0.5
+    ln_loss = np.array([[0.0, -1.0, -0.2, -3.0]])  # the climb back to -0.2 is not a new low
+    acc = np.array([[0.0, 0.5, 0.9, 1.0]])
+    curve = gx.descending_curve(ln_loss, acc, axis)
+    assert curve == pytest.approx([0.875, 0.625, 0.25])

@@ -1,4 +1,5 @@
-"""The measurements chapter 03's claims are decided on, per data set (the independent units)."""
+"""Chapter 03's sweep grids and tables, and the measurements its claims are decided on, per data
+set (the independent units)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import numpy as np
 import pytest
 
 import grokutils.experiments.guess_and_check as gc
-from grokutils.book.claims import Verdict
+from grokutils.book import params
+from grokutils.data.matrix_sensing import make_task
+from grokutils.samplers.guess_and_check import Conditioned
 
 
 def _table(mean, prior=None, p_accept=None):
@@ -103,39 +106,80 @@ def test_medians_are_over_data_sets_with_order_statistic_intervals():
     assert (est.value, est.low, est.high, est.unit) == (4.5, 1.0, 8.0, "data sets")
 
 
-def _gd(gen, train):
-    """GD results of one width (or depth) on the data sets: ``[1, S]``."""
-    return {"gen": np.array([gen], float), "train": np.array([train], float)}
+@pytest.fixture(scope="module")
+def quick():
+    return params.load("03_guess_and_check", "quick", seed=7, presets_dir="chapters/presets")
 
 
-def _w5(gd):
-    return gc.gd_claim(
-        "W5", "GD generalises", gd, bound=1e-3, at_least=0.5, reference="good", source="paper"
+def test_data_seeds_are_paired_across_sweeps(quick):
+    seeds = gc.data_seeds(quick)
+    assert seeds == [7000 + s for s in range(max(quick.n_seeds, quick.n_seeds_depth))]
+    assert gc.backend(quick) == {"backend": "serial", "scheduler": None}
+
+
+def test_width_grid_is_activation_major_with_naive_rejection_at_the_narrowest_width(quick):
+    points = gc.width_points(quick, gc.data_seeds(quick))
+    assert len(points) == len(quick.activations) * len(quick.widths)
+    assert [(pt["activation"], pt["width"]) for pt in points[:3]] == [
+        ("linear", k) for k in quick.widths
+    ]
+    assert [pt["naive_draws"] for pt in points[:3]] == [quick.naive_draws, 0, 0]
+    assert all(len(pt["seeds"]) == quick.n_seeds for pt in points)
+
+
+def test_depth_grids_use_the_depth_sweeps_data_sets(quick):
+    seeds = gc.data_seeds(quick)
+    depth = gc.depth_points(quick, seeds)
+    assert [pt["depth"] for pt in depth[:3]] == quick.depths
+    assert all(pt["seeds"] == seeds[: quick.n_seeds_depth] for pt in depth)
+    limit = gc.limit_point(quick, seeds)
+    assert (limit["activation"], limit["depth"]) == ("linear", None)
+    check = gc.check_points(quick, seeds)
+    assert [pt["eps"] for pt in check] == [quick.check_eps] * len(quick.check_depths)
+    assert all(pt["replicas"] >= 4 and pt["naive_draws"] == quick.naive_draws for pt in check)
+
+
+def test_gd_grids_take_the_official_initialisation_scales(quick):
+    seeds = gc.data_seeds(quick)
+    width = gc.gd_width_points(quick, seeds)
+    assert {pt["init_scale"] for pt in width} == {1e-3} and {pt["depth"] for pt in width} == {2}
+    depth = gc.gd_depth_points(quick, seeds)
+    assert [pt["init_scale"] for pt in depth] == [
+        gc.official_init_scale(pt["depth"], pt["activation"]) for pt in depth
+    ]
+
+
+def test_gd_table_stacks_the_last_record_of_each_trajectory():
+    kwargs = dict(width=5, depth=2, seeds=[0, 1], init_scale=1e-3, lr=1e-2, steps=5)
+    runs = [gc.gd_point(a, sampler_seed=0, **kwargs) for a in ("linear", "tanh")]
+    table = gc.gd_table(runs + runs, ["linear", "tanh"])  # two grid points per activation
+    assert set(table) == {"linear", "tanh"}
+    assert table["tanh"]["test_loss"].shape == (2, 2)
+    np.testing.assert_array_equal(table["linear"]["train_loss"][0], runs[0].last("train_loss"))
+
+
+def _conditioned(mean, prior, p_accept=1e-5, method="x"):
+    mean = np.asarray(mean, float)
+    one = np.ones_like(mean)
+    return Conditioned(
+        method, 0.1, mean, 0.01 * one, 100 * one, p_accept * one, one, prior * one, one, 1
     )
 
 
-def test_gd_claims_refute_on_fitted_runs_and_stay_undecided_on_unfitted_ones():
-    """A fitted run that generalises badly refutes its data set; an unfitted one leaves it
-    undecided, and the claim inconclusive if the undecided data sets could change the verdict."""
-    fitted_good = {"linear": _gd([1e-5] * 6, [1e-7] * 6)}
-    holds, undecided = gc.gd_generalises(fitted_good, bound=1e-3)["linear"]
-    assert holds.all() and not undecided.any()
-    assert _w5(fitted_good).verdict == Verdict.REPRODUCED
-
-    # two of six data sets still near the saddle at the origin: they cannot say
-    one_stuck = {"linear": _gd([1e-5] * 4 + [4e-2] * 2, [1e-7] * 4 + [3e-4] * 2)}
-    holds, undecided = gc.gd_generalises(one_stuck, bound=1e-3)["linear"]
-    assert holds.tolist() == [True] * 4 + [False] * 2 and undecided.sum() == 2
-    claim = _w5(one_stuck)
-    assert claim.verdict == Verdict.INCONCLUSIVE and "did not fit" in claim.note
-
-    # GD fits the data and generalises badly on 9 of 10: refuted whatever the tenth says
-    interpolates_badly = {"linear": _gd([3e-2] * 9 + [4e-2], [1e-9] * 9 + [3e-2])}
-    claim = _w5(interpolates_badly)
-    assert claim.verdict == Verdict.NOT_REPRODUCED and "did not fit" not in claim.note
+def test_sweep_table_and_results_name_the_sweeps_with_nan_estimates():
+    point = {"rbis": _conditioned([0.1, 0.2], 0.4, method="rbis"), "ss": None, "naive": None}
+    bad = {"rbis": point["rbis"], "ss": _conditioned([np.nan, 0.2], 0.4, method="ss")}
+    table = gc.sweep_table([point, bad], ["linear"])
+    assert table["linear"]["method"].tolist() == ["rbis", "ss"]
+    np.testing.assert_allclose(table["linear"]["ratio"][0], [0.25, 0.5])
+    depth = gc.sweep_table([{"ss": _conditioned([0.1, 0.2], 0.4)}] * 2, ["linear"], key="ss")
+    gd = {"linear": {"train_loss": np.zeros((1, 2)), "test_loss": np.zeros((1, 2))}}
+    r = gc.Results([5, 40], table, [5], gd, [2, 6], depth, [2], gd, _conditioned([0.1, 0.1], 1))
+    assert "width linear" in r.width_failed and r.depth_failed is None
 
 
-def test_a_gd_claim_with_several_activations_fails_if_one_does():
-    good, bad = _gd([1e-5] * 6, [1e-8] * 6), _gd([2e-2] * 6, [1e-9] * 6)
-    assert _w5({"linear": good, "leaky_relu": bad}).verdict == Verdict.NOT_REPRODUCED
-    assert _w5({"linear": good, "tanh": good}).verdict == Verdict.REPRODUCED
+def test_prior_chance_of_linear_nets_has_its_closed_form_levels():
+    task = make_task([0, 1])
+    excess = task.b_star.square().sum(-1) / task.n_test
+    np.testing.assert_allclose(task.prior_chance_linear(normalised=False), 1 / 5 + excess)
+    np.testing.assert_allclose(task.prior_chance_linear(normalised=True), 1 / 25 + excess)

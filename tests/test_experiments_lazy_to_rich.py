@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from grokutils.experiments import lazy_to_rich as ex
-from grokutils.models import committee as cm
+from grokutils.train.committee_sweep import eigenvector_label_runs, single_index_sweep
+from grokutils.train.trajectory import Trajectory
 
 torch.set_num_threads(1)
 
 
-def _history(train, test, parts=None, steps=None):
+def _history(train, test, linear=None, steps=None):
     train, test = np.asarray(train, float), np.asarray(test, float)
     steps = np.arange(train.shape[1]) if steps is None else np.asarray(steps)
-    return cm.History(steps=steps, train=train, test=test, parts=parts)
+    series = {"train_loss": train, "test_loss": test}
+    if linear is not None:
+        series["test_loss_linear"] = linear
+    return Trajectory(steps, series)
 
 
 @pytest.fixture(scope="module")
 def tiny_headline():
     kw = dict(d=6, width=5, steps=400, eps=[0.25], p=[30], n_records=25)
-    head = cm.single_index_sweep(alpha=[0.5, 1.0, 2.0], seed=[3, 4], n_align=8, **kw)
-    lin = cm.single_index_sweep(alpha=[1.0], seed=[3, 4], engine="linearised", **kw)
+    head = single_index_sweep(alpha=[0.5, 1.0, 2.0], seed=[3, 4], n_align=8, **kw)
+    lin = single_index_sweep(alpha=[1.0], seed=[3, 4], engine="linearised", **kw)
     return head, lin
 
 
@@ -35,7 +41,11 @@ def test_seed_table_puts_the_runs_of_one_seed_in_a_row(tiny_headline):
     np.testing.assert_array_equal(seeds, [[3, 3, 3], [4, 4, 4]])
     np.testing.assert_array_equal(alphas, [[0.5, 1, 2], [0.5, 1, 2]])
     np.testing.assert_array_equal(ex.config_values(head, "alpha"), [0.5, 1, 2])
-    assert ex.seed_table(head, head.history.test).shape == (2, 3, len(head.history.steps))
+    assert ex.seed_table(head, head.trajectory.test_loss).shape == (
+        2,
+        3,
+        len(head.trajectory.steps),
+    )
 
 
 def test_table_orders_the_configurations_by_value(tiny_headline):
@@ -46,17 +56,19 @@ def test_table_orders_the_configurations_by_value(tiny_headline):
     np.testing.assert_array_equal(got, [[8, 13, 23], [9, 14, 24]])
 
 
-def test_headline_tables_have_one_row_per_seed_and_pair_the_linearisation(tiny_headline):
+def test_headline_measures_have_one_row_per_seed_and_pair_the_linearisation(tiny_headline):
     head, lin = tiny_headline
-    t = ex.headline_tables(head, lin)
+    t = ex.headline_measures(head, lin)
+    assert isinstance(t, ex.Headline)
+    np.testing.assert_array_equal(t.alpha, [0.5, 1, 2])
     for key in ("ratio", "rise", "final", "norm_growth", "weight_change", "linear_share"):
-        assert t[key].shape == (2, 3), key
-    assert t["lin_deviation"].shape == t["lin_floor"].shape == (2,)
+        assert getattr(t, key).shape == (2, 3), key
+    assert t.lin_deviation.shape == t.lin_floor.shape == (2,)
     # the lazy start: the network follows its linearisation closely at first
-    assert np.all(t["lin_deviation"] < 0.5)
-    assert np.all(t["rise"] >= 1)
+    assert np.all(t.lin_deviation < 0.5)
+    assert np.all(t.rise >= 1)
     with pytest.raises(ValueError, match="seeds"):
-        ex.headline_tables(head, cm.single_index_sweep(**{**_lin_kwargs(), "seed": [4, 3]}))
+        ex.headline_measures(head, single_index_sweep(**{**_lin_kwargs(), "seed": [4, 3]}))
 
 
 def _lin_kwargs():
@@ -78,7 +90,7 @@ def test_linear_share_is_one_when_only_the_linear_power_grows():
     parts[0, 1, 2] = 0.5  # run 0: the rise is all linear power
     parts[1, 1, 2], parts[1, 1, 0] = 0.8, 0.7  # run 1: linear power more than the rise
     test = parts.sum(-1)
-    h = _history(np.ones((2, 3)), test, parts)
+    h = _history(np.ones((2, 3)), test, parts[:, :, 2])
     np.testing.assert_allclose(ex.linear_share(h), [1.0, 0.8 / 0.5])
 
 
@@ -154,15 +166,84 @@ def test_log_increments_measure_growth_from_one_configuration_to_the_next():
     assert parts["α 1→2"].n == 2
 
 
-def test_modular_tables_group_runs_by_seed_and_alpha():
+def test_modular_measures_group_runs_by_seed_and_alpha():
     steps = np.array([0, 10, 100])
     acc = np.array([[0, 0.95, 1], [0, 0.5, 1], [0, 0, 0.95], [0, 0, 0]], float)
-    mod = type("H", (), {})()
-    mod.steps, mod.alpha, mod.seed = steps, np.array([0.5, 0.5, 1.0, 1.0]), np.array([1, 2, 1, 2])
-    mod.train_acc, mod.test_acc = acc, acc
-    mod.weight_norm = np.array([[1, 2, 3], [1, 1, 2], [2, 2, 2], [1, 1, 1]], float)
-    t = ex.modular_tables(mod, [1.0, 0.5])
-    np.testing.assert_array_equal(t["alpha"], [0.5, 1.0])
-    assert t["t_test"].shape == (2, 2)
-    assert t["t_test"][1, 1] == np.inf and t["t_test"][0, 0] == pytest.approx(0.9 / 0.95 * 10)
-    np.testing.assert_allclose(t["norm_growth"], [[3, 1], [2, 1]])
+    norm = np.array([[1, 2, 3], [1, 1, 2], [2, 2, 2], [1, 1, 1]], float)
+    runs = pd.DataFrame({"alpha": [1.0, 1.0, 0.5, 0.5], "seed": [1, 2, 1, 2]})
+    series = {"train_acc": acc, "test_acc": acc, "weight_norm": norm}
+    t = ex.modular_measures(Trajectory(steps, series, runs))
+    np.testing.assert_array_equal(t.alpha, [0.5, 1.0])
+    assert t.t_test.shape == (2, 2)
+    assert t.t_test[1, 0] == np.inf and t.t_test[0, 1] == pytest.approx(0.9 / 0.95 * 10)
+    np.testing.assert_allclose(t.norm_growth, [[1, 3], [1, 2]])
+    # the test accuracy must reach the level after the training accuracy: equal times do not
+    np.testing.assert_array_equal(t.groks(1.0), [False, False])
+
+
+def test_groks_needs_a_finite_test_crossing_after_the_train_crossing():
+    t = ex.ModularAddition(
+        alpha=np.array([1.0]),
+        t_train=np.array([[10.0], [10.0], [10.0]]),
+        t_test=np.array([[50.0], [np.inf], [5.0]]),
+        norm_growth=np.ones((3, 1)),
+    )
+    np.testing.assert_array_equal(t.groks(), [True, False, False])
+
+
+def test_axis_sweep_tables_follow_the_axis_in_increasing_order(tiny_headline):
+    head, lin = tiny_headline
+    m = ex.axis_sweep(head, "alpha")
+    np.testing.assert_array_equal(m.values, [0.5, 1, 2])
+    traj = head.trajectory
+    np.testing.assert_array_equal(m.rise, ex.table(head, ex.rise(traj), "alpha")[1])
+    np.testing.assert_array_equal(m.final, ex.table(head, traj.test_loss[:, -1], "alpha")[1])
+    gap = ex.table(head, ex.relative_delay(traj)[0], "alpha")[1]
+    np.testing.assert_array_equal(m.gap, gap)
+    assert m.weight_change.shape == (2, 3)
+    assert ex.axis_sweep(lin, "alpha").weight_change is None  # the linearisation has no W
+
+
+def test_phase_diagram_puts_seeds_first_then_alpha_then_eps():
+    kw = dict(d=5, width=4, steps=60, p=[20], n_records=8, seed=[0, 1])
+    sweep = single_index_sweep(alpha=[0.5, 2.0], eps=[0.05, 0.25, 1.0], **kw)
+    phase = ex.phase_diagram(sweep, [0.5, 2.0], [0.05, 0.25, 1.0])
+    assert phase.amount.shape == phase.ratio.shape == (2, 2, 3)
+    eps = ex.seed_table(sweep, sweep.config["eps"]).reshape(2, 2, 3)
+    np.testing.assert_array_equal(eps[0, 0], [0.05, 0.25, 1.0])
+    assert phase.corner_is_largest().shape == (2,)
+
+
+def test_eigenvector_measures_sort_the_ranks_and_normalise_the_losses():
+    traj = eigenvector_label_runs(d=5, p=12, ranks=[6, 1, 12], steps=20, seeds=[0, 3], n_records=5)
+    eig = ex.eigenvector_measures(traj, [6, 1, 12], 2)
+    np.testing.assert_array_equal(eig.ranks, [1, 6, 12])
+    assert eig.test.shape == (2, 3, len(traj.steps))
+    np.testing.assert_allclose(eig.test[:, :, 0], 1.0)
+    # seed 3 (row 1), rank 1: run 1 · 3 + 1 of the seed-major runs
+    np.testing.assert_array_equal(eig.final[1, 0], traj.test_loss[4, -1] / traj.test_loss[4, 0])
+
+
+def test_chapter_seeds_add_the_offset_to_every_family():
+    p = types.SimpleNamespace(
+        seed=100,
+        seeds=[0, 1],
+        sweep_seeds=[2],
+        trend_seeds=[3],
+        n2_seeds=[4],
+        eig_seeds=[5],
+        mod_seeds=[1],
+    )
+    s = ex.ChapterSeeds.of(p)
+    assert (s.headline, s.sweep, s.trend, s.width_two, s.eigenvector, s.modular) == (
+        [100, 101],
+        [102],
+        [103],
+        [104],
+        [105],
+        [101],
+    )
+
+
+def test_max_relative_difference_is_relative_to_the_second_argument():
+    assert ex.max_relative_difference([[1.0, 2.2]], [[1.0, 2.0]]) == pytest.approx(0.1)

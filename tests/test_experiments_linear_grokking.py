@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from grokutils.book import params
+from grokutils.data import teacher_student as ts
 from grokutils.experiments import linear_grokking as ex
 from grokutils.models import linear_estimator as le
 from grokutils.theory import linear_grokking as th
+from grokutils.train.trajectory import Trajectory
 
 ETA = 0.01
 STEPS = np.unique(np.round(np.geomspace(1, 1e6, 60)))
@@ -34,7 +37,7 @@ def test_eq9_closed_form_matches_quadrature_claim_1():
 
 
 def test_torch_sgd_matches_the_eigenbasis_solution_claim_2():
-    problem = le.teacher_student(20, 30, [0], d_out=2, noise_var=1e-3, n_gen=5)
+    problem = ts.teacher_student(20, 30, [0], d_out=2, noise_var=1e-3, n_gen=5)
     assert ex.sgd_error(problem, 100, eta=ETA, gamma=1e-3) <= 1e-10
 
 
@@ -79,17 +82,23 @@ def test_critical_edge_is_the_largest_gamma_that_groks_per_lambda():
 
 
 def test_empirical_loss_deviation_is_the_worst_step_of_each_run_claim_4():
-    sim = {
-        "gen_loss": np.array([[1.0, 0.5, 1e-250], [1.0, 0.5, 0.25]]),
-        "gen_loss_empirical": np.array([[1.1, 0.5, 5e-250], [1.0, 0.45, 0.25]]),
-    }
-    other = {"gen_loss": np.ones((2, 3)), "gen_loss_empirical": np.full((2, 3), 1.02)}
+    steps = [0, 1, 2]
+    sim = Trajectory(
+        steps,
+        {
+            "test_loss": np.array([[1.0, 0.5, 1e-250], [1.0, 0.5, 0.25]]),
+            "test_loss_empirical": np.array([[1.1, 0.5, 5e-250], [1.0, 0.45, 0.25]]),
+        },
+    )
+    other = Trajectory(
+        steps, {"test_loss": np.ones((2, 3)), "test_loss_empirical": np.full((2, 3), 1.02)}
+    )
     # the unresolved 1e-250 step of run 0 is left out
     np.testing.assert_allclose(ex.empirical_loss_deviation([sim, other]), [0.1, 0.1])
 
 
 def test_empirical_test_loss_stays_within_five_over_root_n_gen_on_real_runs_claim_4():
-    problem = le.teacher_student(50, 100, [0, 1, 2], n_gen=2000)
+    problem = ts.teacher_student(50, 100, [0, 1, 2], n_gen=2000)
     sim = le.trajectory(problem, STEPS, eta=ETA, eps=1e-3)
     assert np.all(ex.empirical_loss_deviation([sim]) <= 5 / np.sqrt(2000))
 
@@ -120,20 +129,20 @@ def test_increasing_per_run_needs_every_row_increasing_and_fails_on_nan():
 
 
 def test_decay_rate_is_monotone_on_real_runs_and_a_kink_is_caught_claim_19():
-    problem = le.teacher_student(40, 60, [0, 1], n_gen=10)
+    problem = ts.teacher_student(40, 60, [0, 1], n_gen=10)
     sim = le.trajectory(problem, STEPS, eta=ETA, eps=1e-3)
-    assert ex.decay_rate_monotone([sim], STEPS).all()
+    assert ex.decay_rate_monotone([sim]).all()
     t = np.arange(1.0, 8.0)
     log_convex = np.exp(-t) + np.exp(-0.1 * t)
     kinked = np.where(t < 4, np.exp(-0.1 * t), np.exp(-0.1 * 3 - 1.0 * (t - 3)))  # speeds up
-    out = ex.decay_rate_monotone([{"gen_loss": np.stack([log_convex, kinked])}], t)
+    out = ex.decay_rate_monotone([Trajectory(t, {"test_loss": np.stack([log_convex, kinked])})])
     np.testing.assert_array_equal(out, [True, False])
 
 
 def test_decay_rate_ignores_the_digits_lost_near_underflow_claim_19():
     t = np.arange(1.0, 6.0)
     loss = np.array([[1e-100, 1e-150, 1e-199, 1e-310, 5e-324]])  # last rates are subnormal noise
-    assert ex.decay_rate_monotone([{"gen_loss": loss}], t).all()
+    assert ex.decay_rate_monotone([Trajectory(t, {"test_loss": loss})]).all()
 
 
 def test_label_noise_floor_is_the_inverse_wishart_mean_claim_n():
@@ -141,9 +150,75 @@ def test_label_noise_floor_is_the_inverse_wishart_mean_claim_n():
     assert ex.label_noise_floor_finite(10**6, 2 * 10**6) == pytest.approx(
         float(th.label_noise_floor(0.5, 1.0)), rel=1e-5
     )
-    problem = le.teacher_student(30, 60, np.arange(40), noise_var=1e-2, n_gen=5)
-    floor = le.trajectory(problem, [1e9], eta=ETA, eps=1e-3)["gen_loss"][:, 0] / 1e-2
+    problem = ts.teacher_student(30, 60, np.arange(40), noise_var=1e-2, n_gen=5)
+    floor = le.trajectory(problem, [1e9], eta=ETA, eps=1e-3)["test_loss"][:, 0] / 1e-2
     mean, se = floor.mean(), floor.std(ddof=1) / np.sqrt(len(floor))
     assert abs(mean - ex.label_noise_floor_finite(30, 60)) <= 4 * se
     with pytest.raises(ValueError, match="N_tr > d_in"):
         ex.label_noise_floor_finite(50, 51)
+
+
+# --- the chapter's experiments and their typed results ----------------------------------------
+
+
+def test_crossing_times_interpolate_train_and_test_accuracy_per_run():
+    steps = np.array([0, 10, 20])
+    curve = Trajectory(
+        steps,
+        {
+            "train_acc": np.array([[0.0, 0.9, 1.0], [0.96, 1.0, 1.0]]),
+            "test_acc": np.array([[0.0, 0.1, 0.2], [0.0, 0.95, 1.0]]),
+        },
+    )
+    np.testing.assert_allclose(ex.crossing_times(curve), [[15.0, 0.0], [np.inf, 10.0]])
+
+
+def test_label_noise_floor_averages_the_scaled_noise_of_each_seed_claim_n():
+    steps = [0, 10]
+    curves = {
+        (0.5, s): Trajectory(steps, {"test_loss": np.array([[1.0, 2 * s], [1.0, 4 * s]])})
+        for s in (1e-4, 1e-3)
+    }
+    floor = ex.LabelNoise((0.5,), curves).floor([1e-4, 1e-3])
+    np.testing.assert_allclose(floor[0.5], [2.0, 4.0])
+
+
+def test_finite_size_standard_error_is_that_of_the_seed_mean():
+    finite = ex.FiniteSize([10, 20], np.zeros(2), np.array([[1.0, 3.0], [2.0, 2.0]]))
+    np.testing.assert_allclose(finite.delay_ratio_se, [np.sqrt(2) / np.sqrt(2), 0.0])
+    one = ex.FiniteSize([10], np.zeros(1), np.array([[1.0]]))
+    np.testing.assert_array_equal(one.delay_ratio_se, [0.0])
+
+
+def test_init_scale_delays_are_the_gap_between_the_crossings():
+    init = ex.InitScale(
+        start={1.0: np.ones(2)},
+        times={1.0: np.array([[10.0, 20.0], [50.0, np.inf]])},
+        theory={1.0: (np.array(10.0), np.array(40.0))},
+    )
+    np.testing.assert_array_equal(init.delays[1.0], [40.0, np.inf])
+    assert init.theory_delays == {1.0: 30.0}
+
+
+def test_lambda_sweep_times_are_the_exact_grokking_steps_of_its_problems():
+    p = params.load(
+        "02_linear_grokking",
+        "quick",
+        3,
+        {
+            "d_in": 20,
+            "seeds": 2,
+            "n_gen": 100,
+            "delay_lambdas": [0.1, 0.5, 0.9],
+            "delay_eps": [1e-3],
+        },
+        presets_dir="chapters/presets",
+    )
+    seeds = p.seed + np.arange(p.seeds)
+    sweep = ex.lambda_sweep(p, seeds, STEPS)
+    assert sweep.times.shape == (1, 3, 2, 2)
+    assert set(sweep.curves) == set(p.lambdas)
+    t_tr, t_gen = le.grokking_steps(sweep.problems[0.9], eta=ETA, eps=1e-3, t_max=1e9)
+    np.testing.assert_array_equal(sweep.times[0, 2], [t_tr, t_gen])
+    np.testing.assert_array_equal(sweep.delays[0, 2], t_gen - t_tr)
+    assert sweep.curves[0.5].test_loss.shape == (2, len(STEPS))

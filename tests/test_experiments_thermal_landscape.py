@@ -6,12 +6,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from scipy import special
 
+from grokutils.data.random_labels import random_label_data
 from grokutils.experiments import thermal_landscape as ex
-from grokutils.models import landscape
+from grokutils.models import tanh_mlp
+from grokutils.train.thermal_langevin import thermal_run
+from grokutils.train.trajectory import Trajectory
 
 TEMPS = np.array([1e-5, 1e-4, 1e-3])
 
@@ -22,7 +26,7 @@ def test_a_seed_offset_redraws_the_data_sets_and_keeps_seed_0():
     assert moved == [30_000, 30_001, 30_002]
     # no data seed of one offset is the init seed (data seed + 1000) of another
     inits = {
-        d + landscape.INIT_SEED_OFFSET for k in range(8) for d in ex.data_seeds_for(range(8), k)
+        d + tanh_mlp.INIT_SEED_OFFSET for k in range(8) for d in ex.data_seeds_for(range(8), k)
     }
     assert not inits & {d for k in range(8) for d in ex.data_seeds_for(range(8), k)}
     with pytest.raises(ValueError):
@@ -72,20 +76,71 @@ def test_an_increasing_curve_has_every_increment_above_zero():
     assert flat["a→b"].low < 0 < flat["a→b"].high
 
 
-def _run(**over):
-    """A minimal thermal-run dictionary: 2 data sets, the temperatures TEMPS, 1 noise seed."""
-    s, n_t = 2, len(TEMPS)
-    run = {
+def _run(**over) -> ex.ThermalGrid:
+    """A minimal thermal-run grid: 2 data sets, the temperatures TEMPS, 1 noise seed (the
+    fields a test does not set are NaN placeholders of the right shape)."""
+    s, n_t, n, p = 2, len(TEMPS), 100, 50
+    fields = {
         "temperatures": TEMPS,
         "step_size": np.full(n_t, 0.5),
         "steps": np.arange(0, 101, 10),
         "loss": np.full((s, n_t, 1, 11), 2e-4),
+        "sq_norm": np.full((s, n_t, 1, 11), np.nan),
+        "point_loss": np.full((s, n_t, 1, n), np.nan),
+        "margin_mean": np.full((s, n_t, 1, n), np.nan),
+        "margin_var": np.full((s, n_t, 1, n), np.nan),
+        "pca_theta": np.full((s, n_t, 1, 10), np.nan),
+        "pca_margin": np.full((s, n_t, 1, 10), np.nan),
+        "theta_end": np.full((s, n_t, 1, p), np.nan),
+        "theta0": np.full((s, p), np.nan),
         "loss0": np.array([1e-3, 1e-3]),
-        "n_points": np.array([100, 100]),
-        "n_params": 50,
+        "adam_steps": np.array([10, 10]),
+        "n_points": np.array([n, n]),
+        "data_seed": np.array([0, 1]),
+        "n_params": p,
     }
-    run.update(over)
-    return run
+    fields.update(over)
+    return ex.ThermalGrid(**fields)
+
+
+def test_a_trajectory_goes_onto_its_grid_data_set_major():
+    """Replica r = (data set, T, noise) in that order: the grid view puts every series and
+    per-run array at its place, and takes the per-data-set start from its first replica."""
+    n_data, n_t, n_noise, n_rec, p = 2, 3, 2, 4, 5
+    r = n_data * n_t * n_noise
+    index = np.arange(r)
+    runs = pd.DataFrame(
+        {
+            "data_set": index // (n_t * n_noise),
+            "data_seed": 7 + index // (n_t * n_noise),
+            "n_points": np.full(r, 20),
+            "temperature": np.tile(np.repeat(TEMPS, n_noise), n_data),
+            "step_size": np.tile(np.repeat(5e-6 / TEMPS, n_noise), n_data),
+            "noise": np.tile(np.arange(n_noise), n_data * n_t),
+        }
+    )
+    loss = index[:, None] + np.zeros(n_rec)
+    final = {
+        name: np.tile(index[:, None], (1, width)).astype(float)
+        for name, width in [
+            ("point_loss", 20), ("margin_mean", 20), ("margin_var", 20),
+            ("pca_theta", 10), ("pca_margin", 10), ("theta", p), ("theta0", p),
+        ]
+    }  # fmt: skip
+    final |= {"loss0": index * 1.0, "adam_steps": index}
+    traj = Trajectory(
+        np.arange(n_rec) * 10, {"train_loss": loss, "sq_weight_norm": loss}, runs, final
+    )
+    grid = ex.ThermalGrid.of(traj)
+    assert grid.loss.shape == (2, 3, 2, 4) and grid.loss[1, 2, 0, 0] == 10
+    assert grid.theta_end.shape == (2, 3, 2, p) and grid.margin_mean[0, 1, 1, 0] == 3
+    assert grid.theta0[:, 0].tolist() == [0, 6] and grid.loss0.tolist() == [0, 6]
+    assert grid.temperatures == pytest.approx(TEMPS) and grid.step_size == pytest.approx(
+        5e-6 / TEMPS
+    )
+    assert grid.data_seed.tolist() == [7, 8] and grid.n_params == p
+    with pytest.raises(ValueError, match="grid"):
+        ex.ThermalGrid.of(traj.select(np.arange(r - 1)))
 
 
 def test_the_dynamics_goes_below_the_start():
@@ -104,6 +159,7 @@ def test_free_diffusion_ratio_is_one_for_brownian_motion():
         walk = theta0 + math.sqrt(2 * et * steps) * rng.normal(size=(s, p))
         sq_end[:, i, 0, -1] = (walk**2).sum(1)
     run = _run(theta0=theta0, sq_norm=sq_end, n_params=p, steps=np.arange(0, steps + 1, 10))
+    assert run.sq_norm.shape == (s, len(TEMPS), 1, 11)
     for est in ex.free_diffusion_ratio(run).values():
         assert est.low < 1.0 < est.high and est.high - est.low < 0.1
 
@@ -122,23 +178,23 @@ def test_size_sweep_reshapes_seed_major_training_sets():
         n_points=[6, 10], dim=3, width=8, data_seeds=[0, 1], temperatures=[1e-2], n_noise=1,
         eta_t=1e-5, eta_max=0.05, n_steps=200, n_snapshots=5, noise_seed=1, adam_threshold=0.6,
     )  # fmt: skip
-    run = landscape.thermal_run(**kwargs)
+    run = ex.ThermalGrid.of(thermal_run(**kwargs))
     by_size = ex.size_sweep(run, 2)
-    full = landscape.fluctuation_summary(run)["d_points"][:, 0]
+    full = ex.Fluctuations.of(run).d_points[:, 0]
     assert by_size["d_points"].shape == (2, 2)
     assert by_size["d_points"][1, 0] == pytest.approx(full[2])  # data set 1, size 6
     assert ex.width_dimensions([run, run]).shape == (4, 2)
 
 
 def test_significant_modes_count_the_dense_spectrum():
-    x, s = landscape.random_label_data(15, 2, [0, 1])
-    theta = landscape.mlp_init(2, 3, [4, 5]).double()
-    lam = landscape.top_hessian_eigenvalues(theta, x, s, 3, n_iter=theta.shape[1])[:, 0]
+    x, s = random_label_data(15, 2, [0, 1])
+    theta = tanh_mlp.mlp_init(2, 3, [4, 5]).double()
+    lam = tanh_mlp.top_hessian_eigenvalues(theta, x, s, 3, n_iter=theta.shape[1])[:, 0]
     counts = ex.significant_modes(theta, x, s, 3, lam, rel=1e-3)
     for k in range(2):
-        spectrum = landscape.hessian_spectrum(theta[k], x[k], s[k], 3)
+        spectrum = tanh_mlp.hessian_spectrum(theta[k], x[k], s[k], 3)
         assert counts[k] == (spectrum > 1e-3 * spectrum.max()).sum()
-    known = landscape.hessian_spectrum(theta[1], x[1], s[1], 3)
+    known = tanh_mlp.hessian_spectrum(theta[1], x[1], s[1], 3)
     again = ex.significant_modes(theta, x, s, 3, lam, rel=1e-3, spectra={1: known})
     assert again.tolist() == counts.tolist()
 
@@ -160,7 +216,7 @@ def test_rigidly_shifted_margins_move_by_ln10_per_decade_with_a_fixed_spread():
     assert np.isnan(mech["shift_per_decade"][1]).all()
 
 
-def _exact_toy(n_coords=40, alpha=0.5, n_noise=8, n_samples=400, seed=3):
+def _exact_toy(n_coords=40, alpha=0.5, n_noise=8, n_samples=400, seed=3) -> Trajectory:
     """Toy-model output from independent exact draws ``e^{−u} ~ Gamma(α, T)`` (no time
     correlation): its statistics must match the closed forms."""
     rng = np.random.default_rng(seed)
@@ -168,12 +224,17 @@ def _exact_toy(n_coords=40, alpha=0.5, n_noise=8, n_samples=400, seed=3):
         alpha, TEMPS[:, None, None, None], size=(len(TEMPS), n_noise, n_samples, n_coords)
     )
     u = -np.log(v)
-    return {
-        "loss": np.concatenate([v.sum(-1), v.sum(-1)], axis=-1),  # second half = the samples
-        "mean_curvature": v.mean(2),
-        "mean_margin": u.mean(2),
-        "mean_sq_margin": (u**2).mean(2),
+    loss = np.concatenate([v.sum(-1), v.sum(-1)], axis=-1)  # second half = the samples
+    runs = pd.DataFrame(
+        {"temperature": np.repeat(TEMPS, n_noise), "noise": np.tile(np.arange(n_noise), len(TEMPS))}
+    )
+    final = {
+        "mean_curvature": v.mean(2).reshape(-1, n_coords),
+        "mean_margin": u.mean(2).reshape(-1, n_coords),
+        "mean_sq_margin": (u**2).mean(2).reshape(-1, n_coords),
     }
+    steps = np.arange(2 * n_samples)
+    return Trajectory(steps, {"train_loss": loss.reshape(-1, 2 * n_samples)}, runs, final)
 
 
 def test_toy_estimates_of_exact_gamma_draws_match_the_closed_forms():
@@ -188,6 +249,9 @@ def test_toy_estimates_of_exact_gamma_draws_match_the_closed_forms():
             assert abs(est.value - 1) < 0.06 and est.low < est.high
     assert margins["Var u"]["T=1e-04"].n == 8 * 40 and dims["D_var"]["T=1e-04"].n == 8
     assert special.polygamma(1, 0.5) == pytest.approx(np.pi**2 / 2)
+    summary = ex.ToySummary.of(toy)
+    assert summary.d_mean / 40 == pytest.approx(np.ones(3), rel=0.06)
+    assert summary.var_u / special.polygamma(1, 0.5) == pytest.approx(np.ones(3), rel=0.06)
 
 
 def test_variance_guard_follows_the_relative_error_of_a_sample_variance():
@@ -195,19 +259,22 @@ def test_variance_guard_follows_the_relative_error_of_a_sample_variance():
     assert "58%" in ex.too_few_samples(6.0, 1.0, "D_var")  # sqrt(2/6)
     assert ex.too_few_samples(900.0, 0.15, "toy") is None
     assert ex.too_few_samples(700.0, 0.15, "toy") is not None
-    assert ex.loss_ess({"ess": np.array([[[3.0, 4.0], [1.0, 1.0]]])}, [True, False]) == 7.0
+    ess = np.array([[[3.0, 4.0], [1.0, 1.0]]])
+    fluctuations = ex.Fluctuations(*[ess] * 7)
+    assert ex.loss_ess(fluctuations, [True, False]) == 7.0
 
 
 def test_toy_loss_ess_pools_the_chains():
-    white = np.random.default_rng(4).normal(size=(2, 4, 2000))
-    ess = ex.toy_loss_ess({"loss": white})
+    white = np.random.default_rng(4).normal(size=(8, 2000))
+    runs = pd.DataFrame({"temperature": np.repeat([1e-4, 1e-3], 4), "noise": np.tile(range(4), 2)})
+    ess = ex.toy_loss_ess(Trajectory(np.arange(2000), {"train_loss": white}, runs))
     assert 4 * 1000 * 0.7 < ess < 4 * 1000 * 1.3  # white noise: every sample is effective
 
 
 def test_dense_hessian_is_symmetric_and_float64():
-    x, s = landscape.random_label_data(10, 2, [0])
-    theta = landscape.mlp_init(2, 3, [4])[0]
-    matrix = landscape.dense_hessian(theta, x[0], s[0], 3)
+    x, s = random_label_data(10, 2, [0])
+    theta = tanh_mlp.mlp_init(2, 3, [4])[0]
+    matrix = tanh_mlp.dense_hessian(theta, x[0], s[0], 3)
     assert matrix.dtype == np.float64 and np.array_equal(matrix, matrix.T)
-    assert matrix.shape == (landscape.mlp_n_params(2, 3),) * 2
+    assert matrix.shape == (tanh_mlp.mlp_n_params(2, 3),) * 2
     assert isinstance(theta, torch.Tensor)

@@ -7,20 +7,17 @@ import pytest
 import torch
 
 from grokutils.book.seeding import seed_everything
-from grokutils.experiments.guess_and_check_sweeps import official_init_scale, preferred
-from grokutils.models.matrix_sensing import (
-    InfiniteDepthPrior,
-    NetworkPrior,
-    bartlett_features,
-    gradient_descent,
-    make_task,
-)
+from grokutils.data.matrix_sensing import make_task
+from grokutils.experiments.guess_and_check import official_init_scale, preferred
+from grokutils.models.matrix_sensing import InfiniteDepthPrior, NetworkPrior, bartlett_features
 from grokutils.samplers.guess_and_check import (
     Conditioned,
     NaiveRejection,
     RaoBlackwellIS,
     SubsetSimulation,
 )
+from grokutils.train.matrix_sensing_gd import gradient_descent
+from grokutils.train.trajectory import Trajectory, record_steps
 
 
 @pytest.fixture(scope="module")
@@ -144,13 +141,34 @@ def test_gd_batched_over_seeds_equals_one_seed_at_a_time(task):
     kwargs = dict(init_scale=1e-2, lr=1e-2, steps=50, seed=5)
     batched = gradient_descent(task.select([0, 1]), 6, 3, "tanh", **kwargs)
     alone = gradient_descent(task.select([1]), 6, 3, "tanh", **kwargs)
-    np.testing.assert_allclose(batched["gen"][1], alone["gen"][0], rtol=1e-10)
-    np.testing.assert_allclose(batched["train"][1], alone["train"][0], rtol=1e-10)
+    np.testing.assert_allclose(batched.test_loss[1], alone.test_loss[0], rtol=1e-10)
+    np.testing.assert_allclose(batched.train_loss[1], alone.train_loss[0], rtol=1e-10)
 
 
 def test_gd_from_small_initialisation_recovers_the_ground_truth(task):
-    result = gradient_descent(task, 5, 2, "linear", init_scale=1e-3, lr=1e-3, steps=3000, seed=0)
-    assert np.all(result["train"] < 1e-5) and np.all(result["gen"] < 1e-3)
+    traj = gradient_descent(task, 5, 2, "linear", init_scale=1e-3, lr=1e-3, steps=3000, seed=0)
+    assert np.all(traj.last("train_loss") < 1e-5) and np.all(traj.last("test_loss") < 1e-3)
+
+
+def test_gd_returns_a_trajectory_whose_first_record_is_the_initialisation(task):
+    traj = gradient_descent(task, 5, 2, "tanh", init_scale=1e-3, lr=1e-2, steps=40, seed=1)
+    assert isinstance(traj, Trajectory) and traj.n_runs == task.n_tasks
+    np.testing.assert_array_equal(traj.steps, record_steps(40, 20))
+    assert traj.runs["data_seed"].tolist() == list(task.seeds)
+    assert traj.train_loss.dtype == np.float64 and traj.test_loss.shape == (3, len(traj.steps))
+    # before any update the end-to-end matrix is ~0, so both losses are those of W = 0
+    zero = task.losses(torch.zeros(1, 5, 5, dtype=torch.float64))
+    np.testing.assert_allclose(traj.train_loss[:, 0], zero[0][0], rtol=1e-3)
+    np.testing.assert_allclose(traj.test_loss[:, 0], zero[1][0], rtol=1e-3)
+    one_step = gradient_descent(task, 5, 2, "tanh", init_scale=1e-3, lr=1e-2, steps=1, seed=1)
+    np.testing.assert_array_equal(one_step.train_loss[:, 1], traj.train_loss[:, 1])
+
+
+def test_gd_arguments_are_checked_at_the_door(task):
+    with pytest.raises(ValueError, match="steps"):
+        gradient_descent(task, 5, 2, "linear", init_scale=1e-3, lr=1e-3, steps=0, seed=0)
+    with pytest.raises(ValueError, match="lr"):
+        gradient_descent(task, 5, 2, "linear", init_scale=1e-3, lr=0.0, steps=5, seed=0)
 
 
 def test_official_depth_init_scales():

@@ -15,8 +15,9 @@ import torch
 from scipy import stats
 
 from grokutils.book.seeding import seed_everything
-from grokutils.experiments.guess_and_check_sweeps import agreement_z
-from grokutils.models.matrix_sensing import InfiniteDepthPrior, NetworkPrior, make_task
+from grokutils.data.matrix_sensing import make_task
+from grokutils.experiments.guess_and_check import agreement_z
+from grokutils.models.matrix_sensing import InfiniteDepthPrior, NetworkPrior
 from grokutils.samplers.guess_and_check import NaiveRejection, RaoBlackwellIS, SubsetSimulation
 
 Z_MAX = 3.0  # standard errors

@@ -1,5 +1,6 @@
-"""The batched tanh MLP, the fluctuation estimators, the Hessian tools and the closed forms of
-the thermal-landscape chapter, against direct computations and exactly known answers."""
+"""The batched tanh MLP, Adam to a threshold, the thermal run, the fluctuation estimators, the
+Hessian tools and the closed forms of the thermal-landscape chapter, against direct
+computations and exactly known answers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ import torch
 from scipy import special
 
 from grokutils.book.seeding import torch_generator
+from grokutils.data.random_labels import random_label_data
+from grokutils.experiments import thermal_landscape as ex
 from grokutils.measures import hessian
-from grokutils.models import landscape
+from grokutils.models import tanh_mlp
 from grokutils.theory import thermal_landscape as theory
+from grokutils.train.adam_to_threshold import adam_to_threshold
+from grokutils.train.thermal_langevin import pca_fractions, thermal_run
+from grokutils.train.trajectory import Trajectory
 
 
 def reference_net(theta: torch.Tensor, dim: int, width: int) -> torch.nn.Sequential:
@@ -21,7 +27,7 @@ def reference_net(theta: torch.Tensor, dim: int, width: int) -> torch.nn.Sequent
         torch.nn.Linear(width, width), torch.nn.Tanh(),
         torch.nn.Linear(width, 1),
     ).double()  # fmt: skip
-    parts = theta.double().split([int(np.prod(s)) for s in landscape.mlp_shapes(dim, width)])
+    parts = theta.double().split([int(np.prod(s)) for s in tanh_mlp.mlp_shapes(dim, width)])
     layers = [net[0], net[2], net[4]]
     with torch.no_grad():
         for layer, w, b in zip(layers, parts[0::2], parts[1::2], strict=True):
@@ -31,80 +37,100 @@ def reference_net(theta: torch.Tensor, dim: int, width: int) -> torch.nn.Sequent
 
 
 def test_parameter_count_of_the_spec_network():
-    assert landscape.mlp_n_params(10, 64) == 4929
-    assert landscape.mlp_init(10, 64, [0, 1]).shape == (2, 4929)
+    assert tanh_mlp.mlp_n_params(10, 64) == 4929
+    assert tanh_mlp.mlp_init(10, 64, [0, 1]).shape == (2, 4929)
 
 
 def test_margins_match_a_torch_nn_network():
-    x, s = landscape.random_label_data(30, 4, [0, 1])
-    theta = landscape.mlp_init(4, 5, [7, 8]) + 0.1 * torch.randn(
-        2, 61, generator=torch_generator(0)
-    )
-    margins = landscape.mlp_margins(theta, x, s, 5)
+    x, s = random_label_data(30, 4, [0, 1])
+    theta = tanh_mlp.mlp_init(4, 5, [7, 8]) + 0.1 * torch.randn(2, 61, generator=torch_generator(0))
+    margins = tanh_mlp.mlp_margins(theta, x, s, 5)
     for r in range(2):
         expected = s[r].double() * reference_net(theta[r], 4, 5)(x[r].double())[:, 0]
         assert margins[r].double().numpy() == pytest.approx(expected.detach().numpy(), abs=1e-5)
 
 
 def test_replicas_have_their_own_gradients():
-    x, s = landscape.random_label_data(20, 3, [0])
-    theta = landscape.mlp_init(3, 4, [1, 2, 3])
+    x, s = random_label_data(20, 3, [0])
+    theta = tanh_mlp.mlp_init(3, 4, [1, 2, 3])
     xr, sr = x.expand(3, -1, -1), s.expand(3, -1)
-    loss, grad = landscape.mlp_loss_and_grad(xr, sr, 4)(theta)
+    loss, grad = tanh_mlp.mlp_loss_and_grad(xr, sr, 4)(theta)
     for r in range(3):
-        one_loss, one_grad = landscape.mlp_loss_and_grad(x, s, 4)(theta[r : r + 1])
+        one_loss, one_grad = tanh_mlp.mlp_loss_and_grad(x, s, 4)(theta[r : r + 1])
         assert loss[r] == pytest.approx(one_loss[0].item(), rel=1e-6)
         assert torch.allclose(grad[r], one_grad[0], atol=1e-6)
 
 
 def test_weights_train_a_replica_on_the_first_points():
-    x, s = landscape.random_label_data(20, 3, [0])
-    theta = landscape.mlp_init(3, 4, [1])
+    x, s = random_label_data(20, 3, [0])
+    theta = tanh_mlp.mlp_init(3, 4, [1])
     weight = torch.cat([torch.full((1, 8), 1 / 8), torch.zeros(1, 12)], 1)
-    subset = landscape.mlp_loss(theta, x[:, :8], s[:, :8], 4)
-    assert landscape.mlp_loss(theta, x, s, 4, weight).item() == pytest.approx(subset.item())
+    subset = tanh_mlp.mlp_loss(theta, x[:, :8], s[:, :8], 4)
+    assert tanh_mlp.mlp_loss(theta, x, s, 4, weight).item() == pytest.approx(subset.item())
 
 
 def test_adam_reaches_the_threshold_and_freezes_finished_replicas():
-    x, s = landscape.random_label_data(12, 3, [0, 1])
-    theta0 = landscape.mlp_init(3, 16, [5, 6])
-    theta, loss, steps = landscape.adam_to_threshold(
-        landscape.mlp_loss_and_grad(x, s, 16), theta0, lr=1e-2, threshold=0.05
-    )
-    assert np.all(loss < 0.05) and np.all(steps > 0)
-    again = landscape.adam_to_threshold(
-        landscape.mlp_loss_and_grad(x, s, 16), theta, lr=1e-2, threshold=0.05
-    )
-    assert torch.equal(again[0], theta) and again[2].tolist() == [0, 0]
+    x, s = random_label_data(12, 3, [0, 1])
+    theta0 = tanh_mlp.mlp_init(3, 16, [5, 6])
+    start = adam_to_threshold(tanh_mlp.mlp_loss_and_grad(x, s, 16), theta0, lr=1e-2, threshold=0.05)
+    theta, steps = start.final["theta"], start.final["steps_taken"]
+    assert isinstance(start, Trajectory) and start.steps[0] == 0
+    assert np.all(start.last("train_loss") < 0.05) and np.all(steps > 0)
+    assert start.steps[-1] == steps.max()  # the last record: the step the last run got there
+    crossed = start.first_crossing("train_loss", 0.05)
+    assert np.all(crossed >= steps) and np.isfinite(crossed).all()  # records see it later
+    again = adam_to_threshold(tanh_mlp.mlp_loss_and_grad(x, s, 16), theta, lr=1e-2, threshold=0.05)
+    assert torch.equal(again.final["theta"], theta) and again.final["steps_taken"].tolist() == [
+        0,
+        0,
+    ]
+    assert again.steps.tolist() == [0]
+
+
+def test_adam_to_threshold_is_batched_adam_with_frozen_runs():
+    """A run that reached the threshold keeps its parameters while the others move on, and
+    one run's path does not depend on the other runs of the batch."""
+    x, s = random_label_data(12, 3, [0, 1])
+    theta0 = tanh_mlp.mlp_init(3, 16, [5, 6])
+    both = adam_to_threshold(tanh_mlp.mlp_loss_and_grad(x, s, 16), theta0, threshold=0.3)
+    for r in range(2):
+        one = adam_to_threshold(
+            tanh_mlp.mlp_loss_and_grad(x[r : r + 1], s[r : r + 1], 16), theta0[r : r + 1],
+            threshold=0.3,
+        )  # fmt: skip
+        assert one.final["steps_taken"][0] == both.final["steps_taken"][r]
+        assert torch.allclose(one.final["theta"][0], both.final["theta"][r], atol=1e-6)
+    with pytest.raises(RuntimeError, match="did not reach"):
+        adam_to_threshold(tanh_mlp.mlp_loss_and_grad(x, s, 16), theta0, threshold=1e-6, max_steps=5)
 
 
 def test_dimension_estimators_on_gamma_samples():
     """iid L ~ Gamma(D/2, T): both estimators return D within 3 standard errors."""
     d, temp, n = 30.0, 1e-3, 20_000
     loss = np.random.default_rng(0).gamma(d / 2, temp, size=(4, n))
-    d_mean, d_var = landscape.dimension_estimates(loss, temp)
+    d_mean, d_var = ex.dimension_estimates(loss, temp)
     assert np.all(np.abs(d_mean - d) < 3 * np.sqrt(2 * d / n))  # SE of 2 L̄/T
     assert np.all(np.abs(d_var - d) < 3 * d * np.sqrt((2 + 12 / d) / n))  # SE of 2 s²/T²
 
 
 def test_point_contributions_add_up_to_d_mean():
     point_loss = np.random.default_rng(1).exponential(1e-4, size=(3, 50))
-    c = landscape.point_contributions(point_loss, 2e-5, 50)
+    c = ex.point_contributions(point_loss, 2e-5, 50)
     assert c.sum(-1) == pytest.approx(2 * point_loss.mean(-1) / 2e-5)
 
 
 def test_relative_drift_and_windowed_dimension():
     ramp = np.linspace(1.0, 2.0, 400)
-    assert landscape.relative_drift(np.ones(400)) == 0.0
-    assert landscape.relative_drift(ramp) > 0
-    windows = landscape.windowed_dimension(ramp, 0.5, 4)
+    assert ex.relative_drift(np.ones(400)) == 0.0
+    assert ex.relative_drift(ramp) > 0
+    windows = ex.windowed_dimension(ramp, 0.5, 4)
     assert windows.shape == (4,) and np.all(np.diff(windows) > 0)
 
 
 def test_pca_of_random_walks_has_the_brownian_spectrum():
     """Variance fractions of a random walk's principal components: 6/(π² k²)."""
     steps = torch.randn(64, 100, 50, generator=torch_generator(2), dtype=torch.float64)
-    fractions = landscape.pca_fractions(steps.cumsum(1), k=3)
+    fractions = pca_fractions(steps.cumsum(1), k=3)
     mean, se = fractions.mean(0), fractions.std(0, ddof=1) / np.sqrt(len(fractions))
     expected = theory.random_walk_pca_fractions([1, 2, 3])
     assert np.all(np.abs(mean - expected) < 3 * se + 0.01)  # + the O(1/M) discreteness
@@ -113,7 +139,7 @@ def test_pca_of_random_walks_has_the_brownian_spectrum():
 def test_pooled_variance_of_independent_units():
     rng = np.random.default_rng(3)
     u = rng.normal(1.0, 2.0, size=(500, 100))  # 500 units, 100 samples each
-    var, se = landscape.pooled_variance(u.mean(1), (u**2).mean(1))
+    var, se = ex.pooled_variance(u.mean(1), (u**2).mean(1))
     assert abs(var - 4.0) < 3 * se
 
 
@@ -129,18 +155,18 @@ def test_hessian_matrix_of_a_quadratic_form():
 
 
 def test_hessian_spectrum_and_lanczos_match_autograd():
-    x, s = landscape.random_label_data(15, 2, [0])
-    theta = landscape.mlp_init(2, 3, [4])[0].double()
+    x, s = random_label_data(15, 2, [0])
+    theta = tanh_mlp.mlp_init(2, 3, [4])[0].double()
     direct = torch.autograd.functional.hessian(lambda t: _flat_loss(t, x, s), theta)
     expected = np.linalg.eigvalsh(direct.numpy())
-    spectrum = landscape.hessian_spectrum(theta, x[0], s[0], 3)
+    spectrum = tanh_mlp.hessian_spectrum(theta, x[0], s[0], 3)
     assert spectrum == pytest.approx(expected, abs=1e-10)
-    top = landscape.top_hessian_eigenvalues(theta[None], x, s, 3, k=1, n_iter=len(theta))
+    top = tanh_mlp.top_hessian_eigenvalues(theta[None], x, s, 3, k=1, n_iter=len(theta))
     assert top[0, 0] == pytest.approx(expected[-1], rel=1e-6)
 
 
 def _flat_loss(theta: torch.Tensor, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-    return landscape.mlp_loss(theta[None], x.double(), s.double(), 3)[0]
+    return tanh_mlp.mlp_loss(theta[None], x.double(), s.double(), 3)[0]
 
 
 def test_thermal_run_shapes_padding_and_determinism():
@@ -149,19 +175,24 @@ def test_thermal_run_shapes_padding_and_determinism():
         n_noise=2, eta_t=1e-5, eta_max=0.05, n_steps=200, n_snapshots=5, noise_seed=1,
         adam_threshold=0.6,
     )  # fmt: skip
-    run = landscape.thermal_run(**kwargs)
-    assert run["loss"].shape == (2, 2, 2, 21)
-    assert run["point_loss"].shape == (2, 2, 2, 10)
-    assert np.isnan(run["point_loss"][0, ..., 6:]).all() and np.isfinite(run["point_loss"][1]).all()
-    assert run["n_points"].tolist() == [6, 10] and run["step_size"].tolist() == [0.01, 0.001]
-    assert np.array_equal(landscape.thermal_run(**kwargs)["loss"], run["loss"])
-    one = landscape.select_temperature(run, 1e-2)
-    assert one["loss"].shape == (2, 1, 2, 21) and np.array_equal(
-        one["loss"][:, 0], run["loss"][:, 1]
-    )
-    assert landscape.select_temperature(run, 5.0) is None
-    summary = landscape.fluctuation_summary(run)
-    assert summary["d_mean"].shape == (2, 2, 2) and summary["n_above_02"].shape == (2, 2)
+    traj = thermal_run(**kwargs)
+    assert isinstance(traj, Trajectory) and traj.train_loss.shape == (8, 21)
+    assert traj.runs.temperature.tolist() == [1e-3, 1e-3, 1e-2, 1e-2] * 2
+    run = ex.ThermalGrid.of(traj)
+    assert run.loss.shape == (2, 2, 2, 21)
+    assert run.point_loss.shape == (2, 2, 2, 10)
+    assert np.isnan(run.point_loss[0, ..., 6:]).all() and np.isfinite(run.point_loss[1]).all()
+    assert run.n_points.tolist() == [6, 10] and run.step_size.tolist() == [0.01, 0.001]
+    assert run.theta0.shape == (2, run.n_params) and np.all(run.loss0 < 0.6)
+    assert np.array_equal(thermal_run(**kwargs).train_loss, traj.train_loss)
+    one = ex.select_temperature(run, 1e-2)
+    assert one.loss.shape == (2, 1, 2, 21) and np.array_equal(one.loss[:, 0], run.loss[:, 1])
+    hot = ex.ThermalGrid.of(traj.select(traj.runs.temperature == 1e-2))
+    assert np.array_equal(hot.loss, one.loss) and np.array_equal(hot.theta0, one.theta0)
+    with pytest.raises(ValueError, match="no temperature"):
+        ex.select_temperature(run, 5.0)
+    summary = ex.Fluctuations.of(run)
+    assert summary.d_mean.shape == (2, 2, 2) and summary.n_above_02.shape == (2, 2)
 
 
 def test_closed_forms():
@@ -184,13 +215,13 @@ def test_inertia_counts_the_eigenvalues_above_a_threshold():
         a = a + a.T
         eig = np.linalg.eigvalsh(a)
         for threshold in (-2.0, 0.0, 0.3, 5.0):
-            assert landscape.count_eigenvalues_above(a, threshold) == (eig > threshold).sum()
-    x, s = landscape.random_label_data(15, 2, [0])
-    theta = landscape.mlp_init(2, 3, [4])[0]
-    spectrum = landscape.hessian_spectrum(theta, x[0], s[0], 3)
-    matrix = landscape.dense_hessian(theta, x[0], s[0], 3)
+            assert ex.count_eigenvalues_above(a, threshold) == (eig > threshold).sum()
+    x, s = random_label_data(15, 2, [0])
+    theta = tanh_mlp.mlp_init(2, 3, [4])[0]
+    spectrum = tanh_mlp.hessian_spectrum(theta, x[0], s[0], 3)
+    matrix = tanh_mlp.dense_hessian(theta, x[0], s[0], 3)
     for rel in (1e-6, 1e-3, 0.1):
         expected = (spectrum > rel * spectrum.max()).sum()
-        assert landscape.count_eigenvalues_above(matrix, rel * spectrum.max()) == expected
+        assert ex.count_eigenvalues_above(matrix, rel * spectrum.max()) == expected
     with pytest.raises(ValueError):
-        landscape.count_eigenvalues_above(np.ones((2, 3)), 0.0)
+        ex.count_eigenvalues_above(np.ones((2, 3)), 0.0)

@@ -12,8 +12,9 @@ import torch
 from scipy import special
 
 from grokutils.book.seeding import torch_generator
+from grokutils.experiments import thermal_landscape as ex
 from grokutils.measures import stability
-from grokutils.models import landscape
+from grokutils.models.exponential_wall import toy_model_run
 from grokutils.samplers.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
 from grokutils.theory import thermal_landscape as theory
 
@@ -89,8 +90,11 @@ def test_sampler_is_deterministic_given_its_generator():
         overdamped_langevin(lg, torch.ones(3, 2), 0.1, 0.01, 50, generator=torch_generator(5))
         for _ in range(2)
     ]
-    assert np.array_equal(runs[0].loss, runs[1].loss)
+    assert np.array_equal(runs[0].train_loss, runs[1].train_loss)
     assert runs[0].steps.tolist() == [0, 10, 20, 30, 40, 50]
+    assert runs[0].train_loss.shape == (3, 6) and runs[0].final["theta"].shape == (3, 2)
+    # the record at step t measures the parameters after t updates: t = 0 is the start
+    assert runs[0].sq_weight_norm[:, 0].tolist() == [2.0, 2.0, 2.0]
 
 
 def test_mean_loss_of_a_quadratic_well_is_equipartition(well_run):
@@ -98,7 +102,7 @@ def test_mean_loss_of_a_quadratic_well_is_equipartition(well_run):
     the standard error)."""
     t_rep, trace = well_run
     for temp in TEMPERATURES:
-        mean, se = combined(trace.loss[t_rep == temp] / temp)
+        mean, se = combined(trace.train_loss[t_rep == temp] / temp)
         assert abs(mean - len(CURVATURES) / 2) < 3 * se, (temp, mean, se)
 
 
@@ -107,7 +111,7 @@ def test_loss_variance_of_a_quadratic_well_is_gamma(well_run):
     t_rep, trace = well_run
     d = len(CURVATURES)
     for temp in TEMPERATURES:
-        sq_dev = (trace.loss[t_rep == temp] / temp - d / 2) ** 2
+        sq_dev = (trace.train_loss[t_rep == temp] / temp - d / 2) ** 2
         mean, se = combined(sq_dev)
         assert abs(mean - d / 2) < 3 * se, (temp, mean, se)
 
@@ -123,7 +127,7 @@ def test_discrete_chain_bias_matches_the_closed_form():
     trace = overdamped_langevin(
         quadratic_well(lam), theta0, temp, eta, 20_000, generator=gen, record_every=2
     )
-    mean, se = combined(trace.loss[:, 1000:])
+    mean, se = combined(trace.train_loss[:, 1000:])
     assert mean_theory > 1.2 * len(lam) / 2
     assert abs(mean - mean_theory) < 3 * se
 
@@ -136,14 +140,14 @@ def test_free_diffusion_grows_the_squared_norm_linearly():
     trace = overdamped_langevin(
         flat, theta0, temp, eta, steps, generator=torch_generator(1), record_every=steps
     )
-    final = trace.sq_norm[:, -1]
+    final = trace.sq_weight_norm[:, -1]
     expected = theory.free_diffusion_sq_norm(n_params, n_params, eta * temp, steps)
     assert abs(final.mean() - expected) < 3 * final.std(ddof=1) / np.sqrt(n_rep)
 
 
 @pytest.fixture(scope="module")
 def toy_run():
-    return landscape.toy_model_run(
+    return toy_model_run(
         n_coords=40,
         alpha=0.5,
         temperatures=[1e-4, 1e-2],
@@ -157,9 +161,9 @@ def toy_run():
 def test_toy_model_loss_is_gamma_n_alpha(toy_run):
     """⟨L⟩ = nαT and Var L = nαT² (L ~ Gamma(nα, T)) at every temperature."""
     n, alpha = 40, 0.5
-    half = toy_run["loss"].shape[-1] // 2
+    half = ex.toy_half(toy_run)
     for i, temp in enumerate([1e-4, 1e-2]):
-        scaled = toy_run["loss"][i, :, half:] / temp
+        scaled = half[i] / temp
         mean, se = combined(scaled)
         assert abs(mean - n * alpha) < 3 * se, (temp, mean, se)
         var, se_var = combined((scaled - n * alpha) ** 2)
@@ -171,10 +175,10 @@ def test_toy_model_margins_follow_digamma_and_trigamma(toy_run):
     ln 10 per decade while their spread stays fixed."""
     alpha = 0.5
     for i, temp in enumerate([1e-4, 1e-2]):
-        mean_u = toy_run["mean_margin"][i].ravel()
-        mean_sq = toy_run["mean_sq_margin"][i].ravel()
+        mean_u = ex.toy_grid(toy_run, "mean_margin")[i].ravel()
+        mean_sq = ex.toy_grid(toy_run, "mean_sq_margin")[i].ravel()
         shifted = mean_u + np.log(temp)
         se = shifted.std(ddof=1) / np.sqrt(shifted.size)
         assert abs(shifted.mean() + special.digamma(alpha)) < 3 * se
-        var, se_var = landscape.pooled_variance(mean_u, mean_sq)
+        var, se_var = ex.pooled_variance(mean_u, mean_sq)
         assert abs(var - special.polygamma(1, alpha)) < 3 * se_var

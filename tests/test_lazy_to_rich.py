@@ -10,6 +10,9 @@ from grokutils.data.single_index import single_index_quadratic
 from grokutils.measures.crossings import first_crossing, grokking_delay
 from grokutils.models import committee as cm
 from grokutils.theory import lazy_to_rich as th
+from grokutils.train import committee_gd as gd
+from grokutils.train.committee_sweep import eigenvector_label_runs, single_index_sweep
+from grokutils.train.trajectory import Trajectory
 
 torch.set_num_threads(1)
 
@@ -80,19 +83,21 @@ def _problem(centred=True, n=13, d=8, p=30):
 def test_recursion_matches_direct_gd(centred):
     model, beta, x, y, weights = _problem(centred)
     runs = {
-        e: cm.train(model, x, y, steps=300, engine=e, weights=weights, beta=beta, n_records=30)
+        e: gd.train(model, x, y, steps=300, engine=e, weights=weights, beta=beta, n_records=30)
         for e in ("direct", "statistics")
     }
-    for field in ("train", "test", "parts", "weight_norm", "weight_change", "feature_alignment"):
-        a, b = getattr(runs["direct"], field), getattr(runs["statistics"], field)
+    direct, statistics = runs["direct"], runs["statistics"]
+    assert set(direct.series) == set(statistics.series)
+    for field in direct.series:
+        a, b = direct[field], statistics[field]
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=field)
-    assert runs["direct"].test[:, -1].max() < runs["direct"].test[:, 0].max()  # it did learn
+    assert direct.test_loss[:, -1].max() < direct.test_loss[:, 0].max()  # it did learn
 
 
 def test_centring_gives_zero_output_at_init():
     model, _, x, _, _ = _problem(centred=True)
     assert model.predict(model.W0, x).abs().max().item() == 0
-    stats = cm._Statistics(model)
+    stats = gd.Statistics(model)
     assert stats.predict(x).abs().max().item() < 1e-15
     uncentred = cm.Committee(model.W0, model.alpha, model.eps, centred=False)
     assert uncentred.predict(uncentred.W0, x).abs().max().item() > 1e-3
@@ -109,18 +114,18 @@ def test_linearised_equals_network_when_the_model_is_linear():
     model, beta, x, y, weights = _problem()
     model = cm.Committee(model.W0, model.alpha, eps=0.0, c=model.c, sigma=model.sigma)
     lin, net = (
-        cm.train(model, x, y, steps=200, engine=e, weights=weights, beta=beta, n_records=20)
+        gd.train(model, x, y, steps=200, engine=e, weights=weights, beta=beta, n_records=20)
         for e in ("linearised", "direct")
     )
-    np.testing.assert_allclose(lin.test, net.test, rtol=1e-12)
-    np.testing.assert_allclose(lin.train, net.train, rtol=1e-12)
+    np.testing.assert_allclose(lin.test_loss, net.test_loss, rtol=1e-12)
+    np.testing.assert_allclose(lin.train_loss, net.train_loss, rtol=1e-12)
 
 
 def test_linearised_model_is_the_first_order_taylor_expansion():
     model, _, x, _, _ = _problem()
     dW = 1e-3 * torch.randn(model.W0.shape, generator=torch.Generator().manual_seed(0))
     dW = dW.to(model.W0.dtype)
-    lin = cm._Linearised(model)
+    lin = gd.Linearised(model)
     lin.dw_bar = dW.mean(1)
     lin.C = model.W0.transpose(1, 2) @ dW / model.width
     _, jvp = torch.func.jvp(lambda W: model.predict(W, x), (model.W0,), (dW,))
@@ -190,11 +195,11 @@ def test_first_crossing_and_delay():
 def test_invalid_arguments_are_named():
     model, beta, x, y, _ = _problem()
     with pytest.raises(ValueError, match="engine"):
-        cm.train(model, x, y, steps=1, engine="adam", beta=beta)
+        gd.train(model, x, y, steps=1, engine="adam", beta=beta)
     with pytest.raises(ValueError, match="alpha"):
         cm.Committee(model.W0, alpha=-1.0, eps=0.1)
     with pytest.raises(ValueError, match="beta"):
-        cm.train(model, x, y, steps=1)
+        gd.train(model, x, y, steps=1)
 
 
 @pytest.mark.parametrize("scale", [0.5, 1.0])
@@ -208,7 +213,7 @@ def test_solution_weights_have_zero_test_loss(scale):
 
 
 def test_sweep_grid_padding_and_joint_scaling():
-    sweep = cm.single_index_sweep(
+    sweep = single_index_sweep(
         d=6,
         width=5,
         steps=20,
@@ -222,7 +227,9 @@ def test_sweep_grid_padding_and_joint_scaling():
     assert sweep.shape == (1, 1, 1, 2, 1, 2, 1)
     np.testing.assert_allclose(sweep.weights.sum(1).numpy(), 1)
     assert (sweep.weights[0, 10:] == 0).all() and (sweep.weights[1] > 0).all()
-    np.testing.assert_allclose(sweep.history.test[:, 0], 0.75, rtol=1e-12)  # centred, |β|² = D
+    np.testing.assert_allclose(
+        sweep.trajectory.test_loss[:, 0], 0.75, rtol=1e-12
+    )  # centred, |β|² = D
 
 
 def test_eigenvector_labels_are_ordered_unit_eigenvectors():
@@ -240,20 +247,38 @@ def test_eigenvector_labels_are_ordered_unit_eigenvectors():
 
 def test_runs_of_different_sample_sizes_train_as_if_alone():
     kw = dict(d=6, width=5, steps=40, alpha=[0.5, 2.0], seed=[0, 1], n_records=8, n_align=10)
-    mixed = cm.single_index_sweep(p=[10, 25], **kw)
-    alone = cm.single_index_sweep(p=[25], **kw)
+    mixed = single_index_sweep(p=[10, 25], **kw)
+    alone = single_index_sweep(p=[25], **kw)
     rows = mixed.config["p"] == 25
     np.testing.assert_array_equal(mixed.config["alpha"][rows], alone.config["alpha"])
-    for field in ("train", "test", "parts", "weight_change", "kernel_alignment"):
+    assert set(mixed.trajectory.series) == set(alone.trajectory.series)
+    for field in alone.trajectory.series:
         np.testing.assert_allclose(
-            getattr(mixed.history, field)[rows], getattr(alone.history, field), rtol=1e-12
+            mixed.trajectory[field][rows], alone.trajectory[field], rtol=1e-12, err_msg=field
         )
-    assert mixed.history.train.shape == (8, 8)
+    assert mixed.trajectory.train_loss.shape == (8, 8)
+    assert mixed.trajectory.runs["p"].tolist() == mixed.config["p"].tolist()
 
 
 def test_eigenvector_runs_of_several_seeds_are_the_single_seed_runs():
     kw = dict(d=5, p=12, ranks=[1, 6, 12], steps=30, n_records=6)
-    both = cm.eigenvector_label_runs(seeds=[0, 3], **kw)
-    one = cm.eigenvector_label_runs(seeds=[3], **kw)
-    np.testing.assert_allclose(both.test[3:], one.test, rtol=1e-12)
-    np.testing.assert_allclose(both.train[3:], one.train, rtol=1e-12)
+    both = eigenvector_label_runs(seeds=[0, 3], **kw)
+    one = eigenvector_label_runs(seeds=[3], **kw)
+    np.testing.assert_allclose(both.test_loss[3:], one.test_loss, rtol=1e-12)
+    np.testing.assert_allclose(both.train_loss[3:], one.train_loss, rtol=1e-12)
+    assert both.runs["seed"].tolist() == [0, 0, 0, 3, 3, 3]
+    assert both.runs["rank"].tolist() == [1, 6, 12] * 2
+
+
+def test_training_returns_the_books_trajectory_with_the_eq6_terms():
+    model, beta, x, y, weights = _problem()
+    traj = gd.train(model, x, y, steps=50, weights=weights, beta=beta, n_records=10)
+    assert isinstance(traj, Trajectory)
+    assert traj.steps[0] == 0 and traj.steps[-1] == 50
+    expected = {"train_loss", "test_loss", *gd.PART_SERIES, "weight_norm", "weight_change"}
+    assert expected | {"feature_alignment"} == set(traj.series)
+    parts = sum(traj[name] for name in gd.PART_SERIES)
+    np.testing.assert_allclose(parts, traj.test_loss, rtol=1e-12)
+    assert traj.train_loss.shape == (3, len(traj.steps))
+    lin = gd.train(model, x, y, steps=50, engine="linearised", beta=beta, n_records=10)
+    assert "weight_norm" not in lin.series and "test_loss_linear" in lin.series

@@ -4,11 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils.models.quadratic_mlp import (
-    QuadraticMLP,
-    modular_addition_units,
-    train_modular_addition,
-)
+from grokutils.models.quadratic_mlp import QuadraticMLP, modular_addition_units
+from grokutils.train.quadratic_mlp_gd import train_modular_addition
 
 
 def float64_net(p=5, width=7, alphas=(0.5, 2.0), seed=0):
@@ -56,11 +53,12 @@ def test_a_run_in_a_batch_equals_the_run_alone_and_reruns_are_identical():
     batch = train_modular_addition([0.5, 1.0], [3, 4], **kw)
     alone = train_modular_addition([1.0], [4], **kw)
     again = train_modular_addition([0.5, 1.0], [3, 4], **kw)
-    assert list(zip(batch.alpha, batch.seed, strict=True)) == [(0.5, 3), (0.5, 4), (1, 3), (1, 4)]
+    runs = list(zip(batch.runs["alpha"], batch.runs["seed"], strict=True))
+    assert runs == [(0.5, 3), (0.5, 4), (1, 3), (1, 4)]
     assert np.isfinite(batch.train_loss).all()
     for key in ("train_loss", "test_acc", "weight_norm"):
-        np.testing.assert_allclose(getattr(batch, key)[3], getattr(alone, key)[0], rtol=1e-5)
-        assert np.array_equal(getattr(batch, key), getattr(again, key))
+        np.testing.assert_allclose(batch[key][3], alone[key][0], rtol=1e-5)
+        assert np.array_equal(batch[key], again[key])
     assert batch.steps[0] == 0 and batch.steps[-1] == 60
 
 

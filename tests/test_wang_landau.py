@@ -46,11 +46,30 @@ def test_one_over_t_wang_landau_matches_exact_ising_dos():
     run = wang_landau_discrete(
         moves, state, idx, len(energies), 60_000, schedule="1/t", record_every=60_000, seed=2
     )
-    ln_g = normalise_ln_g(run["ln_g"][-1], 16 * np.log(2))  # [replicas, levels]
+    ln_g = normalise_ln_g(run.final["ln_g"], 16 * np.log(2))  # [replicas, levels]
     error = ln_g.mean(0) - np.log(g)
     sem = ln_g.std(0, ddof=1) / np.sqrt(len(ln_g))
     assert np.all(np.abs(error) <= 4 * sem)  # 4 SE: 15 levels compared at once
-    assert np.all(run["ln_f"][-1] == pytest.approx(15 / 60_000))
+    assert np.all(run.last("ln_f") == pytest.approx(15 / 60_000))
+
+
+def test_discrete_wang_landau_records_a_trajectory_after_each_block_of_moves():
+    energies, _ = ising_exact_dos(4)
+    moves = IsingMoves(4)
+    state, idx = moves.initial(3, seed=0)
+    run = wang_landau_discrete(
+        moves,
+        state,
+        idx,
+        len(energies),
+        3000,
+        record_every=1000,
+        observe=lambda ln_g: {"spread": ln_g.max(1) - ln_g.min(1)},
+    )
+    assert run.steps.tolist() == [1000, 2000, 3000]  # after 1000, 2000, 3000 trial moves
+    assert run.ln_f.shape == run.spread.shape == (3, 3)  # [replicas, records]
+    assert run.final["ln_g"].shape == (3, len(energies))
+    assert np.allclose(run.last("spread"), np.ptp(run.final["ln_g"], axis=1))
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +103,16 @@ def test_wlmd_recovers_exact_harmonic_entropy_within_three_standard_errors(harmo
 
 def test_wlmd_thermostat_holds_kinetic_temperature(harmonic_run):
     # integrator bias shows up as heating first (spec §5.1 item 7)
-    temperature = harmonic_run.kinetic_temperature[len(harmonic_run.steps) // 2 :]
+    record = harmonic_run.record
+    temperature = record.kinetic_temperature[:, len(record.steps) // 2 :]  # [walkers, T/2]
     assert abs(temperature.mean() - 1.0) < 0.05
+
+
+def test_wlmd_records_cv_and_observables_per_walker(harmonic_run):
+    record = harmonic_run.record
+    assert record.n_runs == 128 and record.steps[0] == 500  # after the first 500 steps
+    assert set(record.series) == {"cv0", "cv1", "kinetic_temperature"}
+    assert record.cv0.shape == (128, len(record.steps)) == (128, len(harmonic_run.factor))
 
 
 def test_free_langevin_displacement_matches_closed_form():
@@ -100,9 +127,9 @@ def test_free_langevin_displacement_matches_closed_form():
         steps,
         seed=3,
         record_every=steps,
-        observe_fn=lambda q: q,
+        observe_fn=lambda q: {"q": q[:, 0]},
     )
-    variance = run.observed[-1, :, 0].var()
+    variance = run.record.last("q").var()
     exact = langevin_displacement_variance(np.array([steps]), 0.1, 0.2, 0.5)[0]
     se = exact * np.sqrt(2 / n_walk)  # sd of a Gaussian sample variance
     assert abs(variance - exact) <= 3 * se
@@ -132,8 +159,18 @@ def test_conditional_mean_averages_per_bin():
     assert np.isnan(mean[2])
 
 
+def test_conditional_mean_pools_every_run_and_step():
+    axis = Axis(0, 3, 3)
+    x = np.array([[0.5, 1.5], [0.4, 0.6]])  # [runs, T]
+    obs = np.array([[1.0, 10.0], [2.0, 3.0]])
+    mean, count, _ = conditional_mean(x, obs, axis, 1)
+    assert np.allclose(mean[:2], [2.0, 10.0]) and np.allclose(count, [3, 1, 0])
+
+
 def test_wlmd_rejects_bad_arguments():
     with pytest.raises(ValueError, match="friction"):
         WLMDConfig(friction=0.0)
     with pytest.raises(ValueError, match="groups"):
         wlmd(harmonic_cv, torch.zeros(6, 3), (Axis(0, 1, 4),), WLMDConfig(), 1, groups=4)
+    with pytest.raises(ValueError, match="cv_names"):
+        wlmd(harmonic_cv, torch.zeros(2, 3), (Axis(0, 1, 4),) * 2, WLMDConfig(), 1, cv_names=("x",))

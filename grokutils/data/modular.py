@@ -1,6 +1,12 @@
-"""Modular arithmetic tasks: labels of all ``p²`` pairs ``(x, y)`` and a fixed random split."""
+"""Modular arithmetic tasks: labels of all ``p²`` pairs ``(x, y)``, a fixed random split and
+the batched train/test tensors of networks that each learn one task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 TASKS = ("x+y", "x^2+y", "x^3+xy^2+y")
 
@@ -21,3 +27,22 @@ def fixed_split(p: int, train_fraction: float = 0.5, seed: int = 0) -> tuple[np.
     order = np.random.default_rng(seed).permutation(p * p)
     n_train = round(train_fraction * p * p)
     return np.sort(order[:n_train]), np.sort(order[n_train:])
+
+
+@dataclass
+class ModularData:
+    """Pairs ``[N, 2]`` (int) and labels of one train/test split; the labels are per network
+    (``[W, N]``), so networks trained together may learn different tasks."""
+
+    pairs_train: torch.Tensor
+    pairs_test: torch.Tensor
+    y_train: torch.Tensor
+    y_test: torch.Tensor
+
+    @classmethod
+    def build(cls, tasks: list[str], p: int, split_seed: int = 0) -> ModularData:
+        """Data for networks whose tasks are ``tasks`` (one entry per network), 50 % split."""
+        train, test = fixed_split(p, 0.5, split_seed)
+        pairs = torch.from_numpy(np.stack(np.divmod(np.arange(p * p), p), axis=1))
+        labels = torch.from_numpy(np.stack([modular_labels(t, p) for t in tasks]))
+        return cls(pairs[train], pairs[test], labels[:, train], labels[:, test])

@@ -1,10 +1,17 @@
-"""The measurements behind the claims of chapter 05 (statistical algorithmic stability).
+"""The experiments of chapter 05 (statistical algorithmic stability) and their measurements.
 
-Every function returns an :class:`~grokutils.book.estimates.Estimate` (or a dict of them, one per
+The runs: :func:`nonconvergence_runs` (the non-convergence ensemble, its twins and controls)
+and :func:`sas_grid_point` (one batch size of the SAS grid, a sweep point), both trained by
+:func:`grokutils.train.sgd_ensemble.train_ensemble`; the per-configuration table
+:func:`config_table`, the tables of the chapter (:func:`plateau_windows`,
+:func:`sharpness_table`, :func:`predictor_rhos`, :func:`sas_summary`), and the claims'
+measurements as typed results (:func:`measure_nonconvergence`, :func:`measure_sas_grid`).
+
+Every estimator returns an :class:`~grokutils.book.estimates.Estimate` (or a dict of them, one per
 part of a claim) whose interval comes from the chapter's independent units:
 
 * the **seeds** of the non-convergence ensemble
-  (:func:`grokutils.models.mlp_ensemble.nonconvergence_runs`):
+  (:func:`nonconvergence_runs`):
   each run has its own initialisation and minibatch order, so per-seed ratios are independent
   (:func:`window_ratio`, :func:`control_ratio`, :func:`decay_cut`) and statistics of the whole
   ensemble are bootstrapped over seeds (:func:`spread_slope`, :func:`law_drift_ratio`,
@@ -26,22 +33,112 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import torch
 from scipy import stats
 
 from grokutils.book.estimates import Estimate
+from grokutils.data.digits import PerturbedDigits, perturbed_digits
+from grokutils.measures.hessian import top_eigenvalue
 from grokutils.measures.stability import (
     COLLAPSE_FRACTION,
+    cluster_bootstrap_sas,
+    collapsed,
+    drift_z,
     ensemble_law_drift,
     integrated_autocorrelation_time,
+    pair_indices,
+    sas_debiased,
+    sas_pair_mean,
+    seed_floor,
+    spearman_interval,
     time_average,
     time_average_convergence,
+    wasserstein1,
     window_means,
 )
+from grokutils.models.mlp import mlp_logits, per_example_loss
+from grokutils.train.sgd_ensemble import after_burn_in, run_grid, train_ensemble
+from grokutils.train.trajectory import Trajectory
 
 CONFIG = ("noise", "lr", "batch_size")
 """Columns of ``traj.runs`` that define one configuration of the SAS grid."""
 TWIN_Z = 3.0
 """A twin pair's time averages agree when |Δ time average| < 3 autocorrelation-corrected SEs."""
+
+
+# ------------------------------------------------------------------ the runs
+
+
+def nonconvergence_runs(
+    n_ensemble: int,
+    n_small: int,
+    lr: float,
+    weight_decay: float,
+    noise: float,
+    shift: float,
+    n_twins: int | None = None,
+) -> pd.DataFrame:
+    """The runs of the non-convergence experiments (Zhang et al. 2022, on digits), labelled by
+    a ``group`` column, all on dataset 0:
+
+    - ``constant``: ``n_ensemble`` seeds, label noise, weight decay, constant lr;
+    - ``twin``: the first ``n_twins`` (default ``n_small``, at most ``n_ensemble``) of those
+      seeds with the class-0 output bias shifted by ``shift`` (Lyapunov twins);
+    - ``step`` and ``cosine``: the same with the learning rate decayed;
+    - ``clean_wd``: no label noise, weight decay (a gradient balanced by weight decay);
+    - ``control``: plain SGD (no momentum) at lr ×2, no label noise, no weight decay (an
+      interpolating problem, which converges).
+    """
+    n_twins = n_small if n_twins is None else n_twins
+    if not 1 <= n_twins <= n_ensemble:
+        raise ValueError(f"n_twins must be in [1, n_ensemble = {n_ensemble}]; got {n_twins}")
+    common = dict(noise=[noise], lr=[lr], weight_decay=[weight_decay])
+    small = range(n_small)
+    parts = {
+        "constant": run_grid(seed=range(n_ensemble), **common),
+        "twin": run_grid(seed=range(n_twins), init_shift=[shift], **common),
+        "step": run_grid(seed=small, schedule=["step"], **common),
+        "cosine": run_grid(seed=small, schedule=["cosine"], **common),
+        "clean_wd": run_grid(seed=small, lr=[lr], weight_decay=[weight_decay]),
+        "control": run_grid(seed=small, lr=[2 * lr], momentum=[0.0]),
+    }
+    return pd.concat([df.assign(group=name) for name, df in parts.items()], ignore_index=True)
+
+
+def sas_grid_point(
+    batch_size: int,
+    noise_levels: list[float],
+    lrs: list[float],
+    n_datasets: int,
+    n_seeds: int,
+    steps: int,
+    burn_in: int,
+    eval_every: int,
+    weight_decay: float,
+    seed: int,
+) -> Trajectory:
+    """One batch size of the SAS grid (a :mod:`grokutils.book.sweep` point): every noise level ×
+    learning rate × perturbed dataset × seed as one batched run, SGD with momentum 0.9 and
+    weight decay, no gradient recording; ``runs`` gets a ``batch_size`` column. Run seeds are
+    ``1000 seed + 0..n_seeds−1``; the datasets (and their label noise) are the same for every
+    ``seed``."""
+    data = perturbed_digits(noise_levels, n_datasets=n_datasets)
+    runs = run_grid(
+        noise=noise_levels,
+        lr=lrs,
+        dataset=range(n_datasets),
+        seed=[1000 * seed + s for s in range(n_seeds)],
+        weight_decay=[weight_decay],
+    ).assign(batch_size=batch_size)
+    return train_ensemble(
+        data,
+        runs,
+        batch_size=batch_size,
+        steps=steps,
+        eval_every=eval_every,
+        burn_in=burn_in,
+        record_gradient=False,
+    )
 
 
 # ------------------------------------------------------------------ non-convergence ensemble
@@ -63,7 +160,7 @@ def per_run_window_ratio(x, n_windows: int = 3) -> np.ndarray:
 def window_ratio(traj, series: str, n_windows: int = 3) -> Estimate:
     """Last / first window of ``series`` (``"displacement"``, ``"grad_norm"``) after burn-in,
     one ratio per seed of the constant-lr ensemble; mean over seeds with its t interval."""
-    x = getattr(traj, series)[groups(traj)["constant"]][:, traj.after_burn_in]
+    x = traj.series[series][groups(traj)["constant"]][:, after_burn_in(traj)]
     return Estimate.mean(per_run_window_ratio(x, n_windows), unit="seeds")
 
 
@@ -71,7 +168,7 @@ def control_ratio(traj) -> Estimate:
     """Plain-SGD control: final full-batch gradient norm over its value at 10 % of the run
     (the spec's 1.2k of 12k steps), one ratio per seed; mean with its t interval."""
     grad = traj.grad_norm[groups(traj)["control"]]
-    early = np.searchsorted(traj.step, traj.step[-1] // 10)
+    early = np.searchsorted(traj.steps, traj.steps[-1] // 10)
     return Estimate.mean(grad[:, -1] / grad[:, early], unit="seeds")
 
 
@@ -83,7 +180,7 @@ def decay_cut(traj) -> dict[str, Estimate]:
     rows = groups(traj)
     step = rows["step"]
     const = rows["constant"][: len(step)]
-    end = slice(-max(1, int(traj.after_burn_in.sum()) // 6), None)
+    end = slice(-max(1, int(after_burn_in(traj).sum()) // 6), None)
 
     def ratio(x):
         return x[const][:, end].mean(1) / x[step][:, end].mean(1)
@@ -115,7 +212,7 @@ def twins(traj) -> dict[str, Estimate]:
     rows = groups(traj)
     twin = rows["twin"]
     base = rows["constant"][: len(twin)]
-    post = traj.after_burn_in
+    post = after_burn_in(traj)
     spread, z = twin_measurements(traj.test_loss[twin][:, post], traj.test_loss[base][:, post])
     return {
         "RMS Δ / SD": Estimate.mean(spread, unit="twin pairs"),
@@ -217,13 +314,13 @@ class RunCube:
 
 def run_cube(trajectories: Sequence, n_classes: int = 10) -> RunCube:
     """The :class:`RunCube` of the sweep points of the SAS grid (trajectories of
-    :func:`grokutils.models.mlp_ensemble.sas_grid_point`; their datasets are the same)."""
+    :func:`sas_grid_point`; their datasets are the same)."""
     parts = {k: [] for k in ("test", "train", "tau", "collapsed")}
     configs = []
     datasets = seeds = None
     for traj in trajectories:
         runs = traj.runs.reset_index(drop=True)
-        post = traj.after_burn_in
+        post = after_burn_in(traj)
         d_ids, s_ids = np.unique(runs.dataset), np.unique(runs.seed)
         if datasets is None:
             datasets, seeds = d_ids, s_ids
@@ -369,3 +466,255 @@ def spearman(x, y, *, unit: str = "configurations") -> Estimate:
         return stats.spearmanr(a, b).statistic
 
     return Estimate.bootstrap(rho, x, y, unit=unit)
+
+
+# ------------------------------------------------------------------ tables of the chapter
+
+
+def config_table(
+    traj: Trajectory,
+    by=("noise", "lr", "batch_size"),
+    n_boot: int = 1000,
+    rng=None,
+    n_classes: int = 10,
+) -> pd.DataFrame:
+    """One row per configuration (the columns ``by`` of ``traj.runs``) of a trajectory of
+    :func:`~grokutils.train.sgd_ensemble.train_ensemble`, from the records after burn-in:
+
+    - time-averaged ``train`` (noisy labels), ``test`` (clean) and ``test_noisy`` losses, the
+      gaps ``gap = test − train`` and ``gap_noisy = test_noisy − train``, ``error_gap``;
+    - ``sas`` (:func:`~grokutils.measures.stability.sas_pair_mean` on the time-averaged test
+      loss) with the paper's ``sas_se`` and a 95 % cluster-bootstrap interval ``sas_low``,
+      ``sas_high``; ``floor`` (:func:`~grokutils.measures.stability.seed_floor`) and
+      ``sas_debiased``;
+    - per test point (``traj.final["test_point_loss"]``): ``sas_pt_mean``, ``sas_pt_max`` (pair
+      mean per point, then mean / max over points) and the floor ``floor_pt_max``;
+    - ``w1`` / ``w1_floor``: pair means of W₁ between test-loss time series;
+    - ``tau_test`` (median τ_int of the test loss, in evaluations), ``sd_test`` (median temporal
+      SD), ``drift_z`` (median drift z of the training loss), ``nonstationary`` (fraction of
+      runs with |drift z| > 3), ``grad_norm`` (mean; NaN when not recorded), ``collapsed`` (any
+      run collapsed).
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    after = after_burn_in(traj)
+    runs = traj.runs.reset_index(drop=True)
+    grad_norm = traj.series.get("grad_norm")
+    rows = []
+    for key, group in runs.groupby(list(by), sort=True):
+        r = group.index.to_numpy()
+        ds, sd = group["dataset"].to_numpy(), group["seed"].to_numpy()
+        train = traj.train_loss[r][:, after]
+        test = traj.test_loss[r][:, after]
+        row = dict(zip(by, key, strict=True))
+        row["n_runs"] = len(r)
+        row["collapsed"] = bool(collapsed(traj.train_loss[r, -1], n_classes).any())
+        avg = test.mean(1)
+        row["train"] = train.mean()
+        row["test"] = test.mean()
+        row["test_noisy"] = traj.test_loss_noisy[r][:, after].mean()
+        row["gap"] = row["test"] - row["train"]
+        row["gap_noisy"] = row["test_noisy"] - row["train"]
+        row["error_gap"] = (traj.test_error[r][:, after] - traj.train_error[r][:, after]).mean()
+        paper = sas_pair_mean(avg, ds, sd)
+        boot = cluster_bootstrap_sas(avg, ds, sd, n_boot=n_boot, rng=rng)
+        row["sas"], row["sas_se"] = float(paper.mean), float(paper.se)
+        row["sas_low"], row["sas_high"] = np.nanquantile(boot, [0.025, 0.975])
+        row["floor"] = float(seed_floor(avg, ds, sd).mean)
+        row["sas_debiased"] = float(sas_debiased(avg, ds, sd))
+        point = traj.final["test_point_loss"][r]
+        pt = sas_pair_mean(point, ds, sd).mean
+        row["sas_pt_mean"], row["sas_pt_max"] = pt.mean(), pt.max()
+        row["floor_pt_max"] = seed_floor(point, ds, sd).mean.max()
+        i, j = pair_indices(ds, sd, same_dataset=False, same_seed=True)
+        row["w1"] = wasserstein1(test[i], test[j]).mean()
+        i, j = pair_indices(ds, sd, same_dataset=True, same_seed=False)
+        row["w1_floor"] = wasserstein1(test[i], test[j]).mean()
+        row["tau_test"] = np.median(integrated_autocorrelation_time(test))
+        row["sd_test"] = np.median(test.std(1))
+        z = drift_z(train)
+        row["drift_z"] = np.median(z)
+        row["nonstationary"] = np.mean(np.abs(z) > 3)
+        row["grad_norm"] = np.nan if grad_norm is None else np.mean(grad_norm[r][:, after])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plateau_windows(traj: Trajectory) -> pd.DataFrame:
+    """Mean full-batch gradient norm and displacement of the constant-lr ensemble of a
+    :func:`nonconvergence_runs` trajectory over the first, second and last third after
+    burn-in (all seeds pooled): rows ``first third``, ``second third``, ``last third``."""
+    const, post = groups(traj)["constant"], after_burn_in(traj)
+    windows = {
+        "grad_windows": window_means(traj.grad_norm[const][:, post], 3).mean(0),
+        "disp_windows": window_means(traj.displacement[const][:, post], 3).mean(0),
+    }
+    return pd.DataFrame(windows, index=["first third", "second third", "last third"])
+
+
+def sharpness(
+    data: PerturbedDigits, traj: Trajectory, rows=None, n_iter: int = 20, seed: int = 0
+) -> np.ndarray:
+    """Top Hessian eigenvalue of each run's full-batch training loss (its own labels; the
+    weight-decay term would add λ) at its final weights ``traj.final["weights"]``, by power
+    iteration batched over runs (:func:`grokutils.measures.hessian.top_eigenvalue`):
+    ``[len(rows)]`` for the runs at positions ``rows`` (default all). Gradient descent with
+    heavy-ball momentum μ is stable only while it stays below 2(1+μ)/η."""
+    rows = np.arange(len(traj.runs)) if rows is None else np.asarray(rows)
+    runs = traj.runs.iloc[rows]
+    members = data.members[torch.tensor(runs["dataset"].to_numpy())]
+    level = torch.as_tensor([data.noise_levels.index(p) for p in runs["noise"]])
+    x, labels = data.x[members], data.labels[level[:, None], members]
+
+    def loss(params: list[torch.Tensor]) -> torch.Tensor:
+        return per_example_loss(mlp_logits(params, x), labels).mean(1).sum()
+
+    weights = [torch.from_numpy(w[rows]) for w in traj.final["weights"]]
+    generator = torch.Generator().manual_seed(seed)
+    top = top_eigenvalue(loss, weights, n_iter=n_iter, batched=True, generator=generator)
+    return top.numpy().astype(np.float64)
+
+
+def sharpness_table(data: PerturbedDigits, traj: Trajectory, seed: int = 0) -> pd.DataFrame:
+    """Sharpness (:func:`sharpness`) of the first run of each group of a
+    :func:`nonconvergence_runs` trajectory, next to the heavy-ball stability threshold
+    2(1+μ)/η at its initial learning rate η."""
+    first = traj.runs.groupby("group", sort=False).head(1).index  # one run per group
+    table = traj.runs.loc[first, ["group", "lr", "momentum"]].set_index("group")
+    table["sharpness"] = sharpness(data, traj, rows=first, seed=seed)
+    table["2(1+μ)/η"] = 2 * (1 + table.momentum) / table.lr
+    return table
+
+
+def predictor_rhos(stable: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Spearman's ρ of the gap against the SAS estimate and four other predictors over the
+    stable rows of a :func:`config_table` (:func:`~grokutils.measures.stability.
+    spearman_interval`, bootstrap over configurations, drawn from ``rng`` in this order):
+    one row per predictor, columns ``rho``, ``low``, ``high``, ``pvalue``, ``n``."""
+    predictors = {
+        "SAS estimate": stable.sas,
+        "debiased SAS": stable.sas_debiased,
+        "W₁": stable.w1,
+        "temporal SD of test loss": stable.sd_test,
+        "training loss": stable.train,
+    }
+    rhos = {
+        name: vars(spearman_interval(x, stable.gap, n_boot=n_boot, rng=rng))
+        for name, x in predictors.items()
+    }
+    return pd.DataFrame(rhos).T
+
+
+def sas_summary(stable: pd.DataFrame, lo: float, hi: float) -> pd.Series:
+    """Point values over the stable configurations of a :func:`config_table`: the median
+    τ_int of the test loss at noise ``lo`` and ``hi``, the share of configurations whose
+    floor reaches the SAS estimate, the share of drifting runs and the median SAS / gap."""
+    tau_by_noise = stable.groupby("noise").tau_test.median()
+    return pd.Series(
+        {
+            "median τ_int at the lowest noise (evals)": tau_by_noise[lo],
+            "median τ_int at the next noise (evals)": tau_by_noise[hi],
+            "configurations with floor >= SAS": float((stable.floor >= stable.sas).mean()),
+            "runs with a significant drift (|z| > 3)": float(stable.nonstationary.mean()),
+            "median SAS / gap": float(np.median(stable.sas / stable.gap.abs())),
+        }
+    )
+
+
+# ------------------------------------------------------------------ the claims' measurements
+
+
+def constant_lr_losses(traj: Trajectory) -> np.ndarray:
+    """``[seeds, records after burn-in]``: training loss of the constant-lr ensemble."""
+    return traj.train_loss[groups(traj)["constant"]][:, after_burn_in(traj)]
+
+
+@dataclass(frozen=True)
+class NonconvergenceMeasurements:
+    """The measurements of the non-convergence ensemble behind claims S1, S1-twins, S2 and
+    Z0-Z5 (see :func:`measure_nonconvergence`)."""
+
+    displacement_ratio: Estimate
+    """S1: displacement, last / first third after burn-in, per seed."""
+    twins: dict[str, Estimate]
+    """S1-twins: RMS Δ / SD and the fraction of pairs with equal time averages."""
+    spread_slope: Estimate
+    """S2: log-log slope of the seed spread of the running time averages."""
+    drifting: float
+    """S2's note: fraction of constant-lr runs whose training loss drifts (|z| > 3)."""
+    control_ratio: Estimate
+    """Z0: plain-SGD control, final gradient norm / its value at 10 % of the run."""
+    grad_ratio: Estimate
+    """Z1: gradient norm, last / first third after burn-in, per seed."""
+    decay_cut: dict[str, Estimate]
+    """Z2: constant / step decay, gradient norm and training loss."""
+    law_drift: Estimate
+    """Z3: W₁ between consecutive windows' ensemble laws, last / first."""
+    law_floor: float
+    """Z3's note: W₁ between two halves of the seeds in the last window."""
+    ergodicity: dict[str, Estimate]
+    """Z4: spread ratio and ensemble z."""
+    krylov_bogolyubov: Estimate
+    """Z5: |mean one-step change of the ensemble mean training error| (exact)."""
+    krylov_bogolyubov_bound: float
+    """Z5's bound 2 max|f| / T."""
+
+
+def measure_nonconvergence(traj: Trajectory) -> NonconvergenceMeasurements:
+    """The claims' measurements on a trajectory of :func:`nonconvergence_runs`."""
+    const = groups(traj)["constant"]
+    loss_c = constant_lr_losses(traj)
+    _, w1_split = ensemble_law_drift(loss_c, 4)
+    kb, kb_bound = krylov_bogolyubov(traj.train_error[const])  # f = training error, in [0, 1]
+    return NonconvergenceMeasurements(
+        displacement_ratio=window_ratio(traj, "displacement"),
+        twins=twins(traj),
+        spread_slope=spread_slope(loss_c),
+        drifting=float(np.mean(np.abs(drift_z(loss_c)) > 3)),
+        control_ratio=control_ratio(traj),
+        grad_ratio=window_ratio(traj, "grad_norm"),
+        decay_cut=decay_cut(traj),
+        law_drift=law_drift_ratio(loss_c, 4),
+        law_floor=float(w1_split[-1]),
+        ergodicity=ergodicity(loss_c, traj.train_loss[const][:, -1]),
+        krylov_bogolyubov=kb,
+        krylov_bogolyubov_bound=kb_bound,
+    )
+
+
+@dataclass(frozen=True)
+class SASGridMeasurements:
+    """The measurements of the SAS grid behind claims S3-S6 (see :func:`measure_sas_grid`)."""
+
+    lo: float
+    """The lowest noise level (the reference)."""
+    hi: float
+    """The second-lowest noise level, compared with ``lo``."""
+    noise_rise: Estimate
+    """S3: fraction of stable (lr, B) pairs whose SAS rises from ``lo`` to ``hi``."""
+    fold: float
+    """S3's note: median fold increase of the SAS estimate from ``lo`` to ``hi``."""
+    pooled_rho: Estimate
+    """S4: Spearman ρ(SAS, gap) over the stable configurations, pooled over noise levels."""
+    within_rho: Estimate
+    """S4-within: the same within noise ``lo``."""
+    tau_ratio: Estimate
+    """S5: τ_int of the test loss at ``hi`` / at ``lo``."""
+    sas_over_gap: Estimate
+    """S6: median SAS / |gap| over the stable configurations."""
+
+
+def measure_sas_grid(cube: RunCube, stable: pd.DataFrame) -> SASGridMeasurements:
+    """The claims' measurements of the SAS grid: its :class:`RunCube` and the stable rows of
+    its :func:`config_table`."""
+    lo, hi = np.sort(cube.configs.noise.unique())[:2]
+    within = stable.noise == lo
+    return SASGridMeasurements(
+        lo=float(lo),
+        hi=float(hi),
+        noise_rise=noise_rise_fraction(cube),
+        fold=float(np.median(sas_fold(cube))),
+        pooled_rho=spearman(stable.sas, stable.gap),
+        within_rho=spearman(stable.sas[within], stable.gap[within]),
+        tau_ratio=tau_ratio(cube),
+        sas_over_gap=sas_over_gap(cube),
+    )

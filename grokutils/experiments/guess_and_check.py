@@ -1,37 +1,361 @@
-"""Measurements of the guess-&-check chapter's claims (W1-W7, D1-D7), one value per data set.
+"""The guess-&-check chapter's experiments: sweep points, their summaries and the measurements
+its claims (W1-W7, D1-D7) are decided on, one value per data set.
 
-The independent units are the data sets (matrix-sensing tasks, one per data seed): every
-width, depth, sampler and GD run sees the same data sets, so a ratio G&C / prior or a trend
-along the width axis is computed *within* a data set and the claims are decided on the spread
-of those per-data-set values. The G&C posterior means carry the samplers' own Monte-Carlo
-standard errors too; those are part of each data set's value, and the between-data-set spread
-(which includes them) is the uncertainty a claim about "the median data set" needs.
+**Sweep points.** Every ``*_point`` function is module-level and deterministic given its
+arguments, so :func:`grokutils.book.sweep.run` can cache it and farm it out. Each evaluates all
+data seeds of the point in one batched computation (seeds are a tensor dimension): G&C points
+return :class:`~grokutils.samplers.guess_and_check.Conditioned` summaries (``[S]`` arrays), GD
+points a :class:`~grokutils.train.trajectory.Trajectory` with one run per data set. The
+``*_points`` builders turn the chapter's parameters into those grids.
 
-Tables come from :func:`grokutils.experiments.guess_and_check_sweeps.sweep_table`
-(``{activation: {"mean",
-"prior", "ratio", "p_accept", ...}}``, each ``[X, S]`` over the grid ``xs`` and ``S`` data
-sets) and :func:`~grokutils.experiments.guess_and_check_sweeps.gd_table` (``{activation: {"gen",
-"train"}}``). Functions return per-data-set arrays ``[S]`` (or ``{part: [S]}``), or an
-:class:`~grokutils.book.estimates.Estimate` where the statistic is not a per-data-set value (a rank
-correlation of the median curve). Thresholds live next to the claims in the notebook.
+**Tables.** :func:`sweep_table` gives ``{activation: {"mean", "prior", "ratio", "p_accept",
+...}}``, each ``[X, S]`` over the grid ``xs`` and ``S`` data sets; :func:`gd_table`
+``{activation: {"train_loss", "test_loss"}}`` at the last GD step. :class:`Results` holds the
+tables the claims are decided on.
+
+**Measurements.** The independent units are the data sets (matrix-sensing tasks, one per data
+seed): every width, depth, sampler and GD run sees the same data sets, so a ratio G&C / prior
+or a trend along the width axis is computed *within* a data set and the claims are decided on
+the spread of those per-data-set values. The G&C posterior means carry the samplers' own
+Monte-Carlo standard errors too; those are part of each data set's value, and the
+between-data-set spread (which includes them) is the uncertainty a claim about "the median data
+set" needs. Functions return per-data-set arrays ``[S]`` (or ``{part: [S]}``), or an
+:class:`~grokutils.book.estimates.Estimate` where the statistic is not a per-data-set value (a
+rank correlation of the median curve). The thresholds live next to the claims' statements in
+:mod:`grokutils.checks.guess_and_check`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from grokutils.book.claims import Claim
 from grokutils.book.estimates import Estimate
+from grokutils.data.matrix_sensing import make_task
+from grokutils.models.matrix_sensing import InfiniteDepthPrior, NetworkPrior
+from grokutils.samplers.guess_and_check import (
+    Conditioned,
+    NaiveRejection,
+    RaoBlackwellIS,
+    SubsetSimulation,
+)
+from grokutils.train.matrix_sensing_gd import gradient_descent
+from grokutils.train.trajectory import Trajectory
 
 UNIT = "data sets"
-GD_FIT = 1e-5
-"""Training loss below which a GD run counts as having fit the data: converged runs reach
-1e-10 to 1e-5, runs still moving (or stuck near the saddle at the origin) sit above."""
 
 Table = Mapping[str, Mapping[str, np.ndarray]]
+
+
+# --- the sweep grids -------------------------------------------------------------------------
+
+
+def data_seeds(p) -> list[int]:
+    """The data seeds of the run: ``1000 × seed + s``, as many as the larger sweep needs."""
+    return [1000 * p.seed + s for s in range(max(p.n_seeds, p.n_seeds_depth))]
+
+
+def backend(p) -> dict:
+    """The keyword arguments of :func:`grokutils.book.sweep.run` that say where points run."""
+    return dict(backend=p.backend, scheduler=p.scheduler)
+
+
+def width_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The width sweep (activation-major): depth 2, ``p.n_seeds`` data sets, naive rejection
+    as an agreement check at the narrowest width only."""
+    return [
+        dict(
+            activation=a,
+            width=k,
+            seeds=list(seeds[: p.n_seeds]),
+            eps=p.eps_width,
+            n_inner=p.rbis_inner,
+            n_points=p.rbis_points,
+            ess_min=p.ess_min,
+            n_particles=p.ss_particles,
+            replicas=p.ss_replicas,
+            naive_draws=p.naive_draws if k == p.widths[0] else 0,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for k in p.widths
+    ]
+
+
+def check_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The depth agreement check: linear nets at ``p.check_depths`` and the looser
+    ``p.check_eps``, subset simulation (at least 4 replicas) against naive rejection."""
+    return [
+        dict(
+            activation="linear",
+            depth=d,
+            width=p.depth_width,
+            seeds=list(seeds[: p.n_seeds_depth]),
+            eps=p.check_eps,
+            n_particles=p.ss_particles,
+            replicas=max(p.ss_replicas, 4),
+            sampler_seed=p.seed,
+            naive_draws=p.naive_draws,
+        )
+        for d in p.check_depths
+    ]
+
+
+def depth_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The depth sweep (activation-major): width ``p.depth_width``, normalised prior."""
+    return [
+        dict(
+            activation=a,
+            depth=d,
+            width=p.depth_width,
+            seeds=list(seeds[: p.n_seeds_depth]),
+            eps=p.eps_depth,
+            n_particles=p.ss_particles,
+            replicas=p.ss_replicas,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for d in p.depths
+    ]
+
+
+def limit_point(p, seeds: Sequence[int]) -> dict:
+    """The depth → ∞ limit of linear nets, on the depth sweep's data sets and sampler."""
+    return dict(depth_points(p, seeds)[0], activation="linear", depth=None)
+
+
+def gd_width_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The GD baseline against width (depth 2, initialisation scale 1e-3)."""
+    return [
+        dict(
+            activation=a,
+            width=k,
+            depth=2,
+            seeds=list(seeds[: p.n_seeds]),
+            init_scale=1e-3,
+            lr=p.gd_width_lr,
+            steps=p.gd_width_steps,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for k in p.gd_widths
+    ]
+
+
+def gd_depth_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The GD baseline against depth (the official initialisation scale of each depth)."""
+    return [
+        dict(
+            activation=a,
+            width=p.depth_width,
+            depth=d,
+            seeds=list(seeds[: p.n_seeds_depth]),
+            init_scale=official_init_scale(d, a),
+            lr=p.gd_depth_lr,
+            steps=p.gd_depth_steps,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for d in p.gd_depths
+    ]
+
+
+# --- the sweep points ------------------------------------------------------------------------
+def width_point(
+    activation: str,
+    width: int,
+    seeds: list[int],
+    eps: float,
+    n_inner: int,
+    n_points: int,
+    ess_min: float,
+    n_particles: int,
+    replicas: int,
+    naive_draws: int,
+    sampler_seed: int,
+) -> dict[str, Conditioned | None]:
+    """G&C at one width (depth 2, unnormalised prior) on the data sets ``seeds``.
+
+    Runs Rao-Blackwellised IS (width-free Bartlett features for linear nets); where its
+    effective sample size is below ``ess_min`` on some data set (narrow nets, whose weights are
+    heavy-tailed) it also runs subset simulation, and with ``naive_draws > 0`` naive rejection
+    as an agreement check. Returns ``{"rbis": ..., "ss": ... | None, "naive": ... | None}``.
+    """
+    task = make_task(seeds)
+    exact = activation == "linear" and width >= task.shape[1]
+    prior = NetworkPrior(width, 2, activation, exact_linear=exact)
+    rbis = RaoBlackwellIS(prior, task, n_inner=n_inner, n_points=n_points, seed=sampler_seed)
+    out = {"rbis": rbis.condition(eps), "ss": None, "naive": None}
+    direct = NetworkPrior(width, 2, activation)
+    if np.min(out["rbis"].ess) < ess_min:
+        ss = SubsetSimulation(
+            direct, task, n_particles=n_particles, replicas=replicas, seed=sampler_seed + 1
+        )
+        out["ss"] = ss.condition(eps)
+    if naive_draws:
+        naive = NaiveRejection(direct, task, n_draws=naive_draws, seed=sampler_seed + 2)
+        out["naive"] = naive.condition(eps)
+    return out
+
+
+def depth_point(
+    activation: str,
+    depth: int | None,
+    width: int,
+    seeds: list[int],
+    eps: float,
+    n_particles: int,
+    replicas: int,
+    sampler_seed: int,
+    naive_draws: int = 0,
+) -> dict[str, Conditioned | None]:
+    """G&C at one depth (normalised prior) by subset simulation; ``depth=None`` is the
+    infinite-depth limit ``u vᵀ/‖u vᵀ‖`` (linear only). With ``naive_draws > 0`` naive
+    rejection runs as well. Returns ``{"ss": Conditioned, "naive": Conditioned | None}``."""
+    task = make_task(seeds)
+    if depth is None:
+        if activation != "linear":
+            raise ValueError(f"the infinite-depth limit is linear; got activation {activation!r}")
+        prior = InfiniteDepthPrior(task.shape)
+    else:
+        prior = NetworkPrior(width, depth, activation, normalise=True, shape=task.shape)
+    ss = SubsetSimulation(
+        prior, task, n_particles=n_particles, replicas=replicas, seed=sampler_seed
+    )
+    out = {"ss": ss.condition(eps), "naive": None}
+    if naive_draws:
+        naive = NaiveRejection(prior, task, n_draws=naive_draws, seed=sampler_seed + 1)
+        out["naive"] = naive.condition(eps)
+    return out
+
+
+def gd_point(
+    activation: str,
+    width: int,
+    depth: int,
+    seeds: list[int],
+    init_scale: float,
+    lr: float,
+    steps: int,
+    sampler_seed: int,
+) -> Trajectory:
+    """The GD baseline at one (width, depth), batched over the data sets ``seeds`` (one run
+    each): series ``train_loss`` and ``test_loss`` ``[S, T]``."""
+    task = make_task(seeds)
+    return gradient_descent(
+        task, width, depth, activation, init_scale=init_scale, lr=lr, steps=steps, seed=sampler_seed
+    )
+
+
+def official_init_scale(depth: int, activation: str) -> float:
+    """The official GD initialisation scale of the depth sweep (configs ``depth_*.json``):
+    1e-3 up to depth 4, 0.1 from 5, and 0.2 at depths 9-10 for linear and tanh."""
+    if depth <= 4:
+        return 1e-3
+    if depth >= 9 and activation != "leaky_relu":
+        return 0.2
+    return 0.1
+
+
+def preferred(point: dict[str, Conditioned | None]) -> Conditioned:
+    """The estimate the chapter plots at a width: RB-IS, unless its effective sample size was
+    too small and subset simulation ran instead (spec §5.3's rule)."""
+    return point["rbis"] if point["ss"] is None else point["ss"]
+
+
+def stack(results: list[Conditioned], field: str) -> np.ndarray:
+    """``[len(results), S]``: one field of a row of summaries (e.g. over widths)."""
+    return np.stack([getattr(r, field) for r in results])
+
+
+def agreement_z(a: Conditioned, b: Conditioned, field: str = "mean") -> np.ndarray:
+    """``|a − b| / √(se_a² + se_b²)`` per data set for ``field`` ("mean" or "p_accept")."""
+    se = "se" if field == "mean" else "p_accept_se"
+    diff = getattr(a, field) - getattr(b, field)
+    return np.abs(diff) / np.sqrt(getattr(a, se) ** 2 + getattr(b, se) ** 2)
+
+
+def sweep_table(
+    runs: list[dict[str, Conditioned | None]], activations: list[str], key: str | None = None
+) -> dict[str, dict[str, np.ndarray]]:
+    """Reshape sweep results in grid order (activation-major) into per-activation arrays.
+
+    ``key`` picks the estimate of each point (``None``: :func:`preferred`). Returns, per
+    activation, ``mean``, ``se``, ``prior``, ``ratio`` (G&C / prior), ``p_accept`` and ``ess``
+    of shape ``[X, S]`` and ``method`` of shape ``[X]``.
+    """
+    per = len(runs) // len(activations)
+    table = {}
+    for a, activation in enumerate(activations):
+        row = [preferred(r) if key is None else r[key] for r in runs[a * per : (a + 1) * per]]
+        mean, prior = stack(row, "mean"), stack(row, "prior_mean")
+        table[activation] = {
+            "mean": mean,
+            "se": stack(row, "se"),
+            "prior": prior,
+            "ratio": mean / prior,
+            "p_accept": stack(row, "p_accept"),
+            "ess": stack(row, "ess"),
+            "method": np.array([r.method for r in row]),
+        }
+    return table
+
+
+def gd_table(runs: list[Trajectory], activations: list[str]) -> dict[str, dict]:
+    """GD trajectories in grid order (activation-major), at their last step:
+    ``{activation: {"train_loss", "test_loss"}}``, each ``[X, S]``."""
+    per = len(runs) // len(activations)
+    return {
+        a: {
+            key: np.stack([r.last(key) for r in runs[i * per : (i + 1) * per]])
+            for key in ("train_loss", "test_loss")
+        }
+        for i, a in enumerate(activations)
+    }
+
+
+def agreement_frame(width_runs, width_points, depth_runs, depth_points) -> pd.DataFrame:
+    """Smart samplers against naive rejection wherever naive rejection ran, one row per case.
+
+    Per (case, smart sampler): median over data sets of the ratios sampler / naive of the
+    posterior mean of ``L_gen`` and of the acceptance probability, and the largest
+    ``z = |Δ| / √(se_1² + se_2²)`` over data sets (NaN where the smart sampler has no standard
+    error: subset simulation with one replica), and the fewest draws naive rejection accepted.
+    """
+    rows = []
+    cases = [
+        (f"width {pt['width']}, {pt['activation']}, ε {pt['eps']}", run)
+        for pt, run in zip(width_points, width_runs, strict=True)
+    ]
+    cases += [
+        (f"depth {pt['depth']}, {pt['activation']}, normalised, ε {pt['eps']}", run)
+        for pt, run in zip(depth_points, depth_runs, strict=True)
+    ]
+    for case, run in cases:
+        naive = run["naive"]
+        for key in ("rbis", "ss"):
+            smart = run.get(key)
+            if naive is None or smart is None:
+                continue
+            rows.append(
+                {
+                    "case": case,
+                    "sampler": smart.method,
+                    "L_gen ratio": float(np.median(smart.mean / naive.mean)),
+                    "max z (L_gen)": float(np.max(agreement_z(naive, smart, "mean"))),
+                    "P(accept) ratio": float(np.median(smart.p_accept / naive.p_accept)),
+                    "max z (P)": float(np.max(agreement_z(naive, smart, "p_accept"))),
+                    "fewest accepted (naive)": int(np.min(naive.ess)),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["case", "sampler"])
+
+
+# --- the measurements ------------------------------------------------------------------------
 
 
 def _index(xs: Sequence[int], x: int) -> int:
@@ -174,56 +498,31 @@ def failed_runs(**tables: Table | np.ndarray) -> str | None:
     return f"G&C has no estimate (NaN) for {', '.join(bad)}" if bad else None
 
 
-def gd_generalises(
-    gd: Mapping[str, Mapping[str, np.ndarray]], *, bound: float, fit: float = GD_FIT
-):
-    """Per activation, per data set, over the GD grid ``[X, S]``: ``(holds, undecided)``.
+@dataclass(frozen=True)
+class Results:
+    """The tables the chapter's claims are decided on.
 
-    ``holds``: every run on the data set fit the data (``L_train < fit``) and has
-    ``L_gen <= bound``. ``undecided``: some run did not fit the data (still near the saddle at
-    the origin) and no fitted run on that data set refutes the bound, so the data set cannot
-    say. A fitted run with ``L_gen > bound`` refutes the data set whatever the others did.
+    ``width``/``depth``: G&C sweep tables (:func:`sweep_table`) over ``widths``/``depths``;
+    ``gd_width``/``gd_depth``: GD tables (:func:`gd_table`) over ``gd_widths``/``gd_depths``;
+    ``limit``: G&C of the depth → ∞ prior (linear) on the depth sweep's data sets.
     """
-    out = {}
-    for a, runs in gd.items():
-        gen, train = np.asarray(runs["gen"], float), np.asarray(runs["train"], float)
-        fitted = train < fit
-        refuted = (fitted & ~(gen <= bound)).any(axis=0)
-        unfit = (~fitted).any(axis=0)
-        out[a] = (~refuted & ~unfit, ~refuted & unfit)
-    return out
 
+    widths: Sequence[int]
+    width: Table
+    gd_widths: Sequence[int]
+    gd_width: Table
+    depths: Sequence[int]
+    depth: Table
+    gd_depths: Sequence[int]
+    gd_depth: Table
+    limit: Conditioned
 
-def gd_claim(
-    id: str,
-    statement: str,
-    gd: Mapping[str, Mapping[str, np.ndarray]],
-    *,
-    bound: float,
-    at_least: float,
-    reference: str,
-    source: str,
-    note: str = "",
-) -> Claim:
-    """Claims W5/D5: per activation, the fraction of data sets on which GD generalises
-    (:func:`gd_generalises`). Undecided data sets count as failing; if counting them as
-    holding would change the verdict, the claim is inconclusive (GD did not fit the data)."""
-    parts = gd_generalises(gd, bound=bound)
-    low = {a: holds for a, (holds, _) in parts.items()}
-    high = {a: holds | undecided for a, (holds, undecided) in parts.items()}
-    n_undecided = sum(int(u.sum()) for _, u in parts.values())
-    n_units = sum(u.size for _, u in parts.values())
-    worst = "; ".join(
-        f"{a} max L_gen {np.max(gd[a]['gen']):.2g}, min L_train {np.min(gd[a]['train']):.1g}"
-        for a in gd
-    )
-    note = "; ".join(filter(None, [note, worst]))
-    kwargs = dict(reference=reference, source=source, at_least=at_least, unit=UNIT, note=note)
-    claim = Claim.fraction(id, statement, low, **kwargs)
-    if n_undecided and Claim.fraction(id, statement, high, **kwargs).verdict != claim.verdict:
-        reason = (
-            f"GD did not fit the training data on {n_undecided} of {n_units} "
-            "(activation, data set) pairs"
-        )
-        claim = Claim.fraction(id, statement, low, inconclusive_because=reason, **kwargs)
-    return claim
+    @property
+    def width_failed(self) -> str | None:
+        """Why a claim on the width sweep is undecided (a NaN G&C estimate), or None."""
+        return failed_runs(width=self.width)
+
+    @property
+    def depth_failed(self) -> str | None:
+        """Why a claim on the depth sweep is undecided (a NaN G&C estimate), or None."""
+        return failed_runs(depth=self.depth, limit=self.limit.mean)

@@ -14,29 +14,33 @@ seed. The functions here turn the recorded trajectories into per-seed tables
 
 A run that never reached a threshold gives ``inf`` (or ``nan``); an estimate over such units is
 NaN and its claim inconclusive: it is never dropped.
+
+The typed results the claims (:mod:`grokutils.checks.lazy_to_rich`) are decided on:
+:class:`Headline` (:func:`headline_measures`), :class:`AxisSweep` (:func:`axis_sweep`, any
+sweep along one axis), :class:`PhaseDiagram`, :class:`EigenvectorLabels` and
+:class:`ModularAddition`.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from grokutils.book.estimates import Estimate
-from grokutils.measures.crossings import grokking_delay
+from grokutils.measures.crossings import grokking_delay, interpolated_crossing
 
 _LARGEST = 1e300
 
 
 def seed_table(sweep, values) -> np.ndarray:
-    """``values [runs, ...]`` of a :class:`~grokutils.models.committee.SingleIndexSweep` as
+    """``values [runs, ...]`` of a :class:`~grokutils.train.committee_sweep.SingleIndexSweep` as
     ``[seeds, configurations, ...]``: row ``k`` holds the runs of the sweep's ``k``-th seed, in
     grid order (the seed is the grid's last, fastest axis)."""
     values = np.asarray(values)
-    n_seeds = sweep.shape[-1]
-    return np.swapaxes(values.reshape(-1, n_seeds, *values.shape[1:]), 0, 1)
+    return np.swapaxes(values.reshape(-1, sweep.n_seeds, *values.shape[1:]), 0, 1)
 
 
 def config_values(sweep, key: str) -> np.ndarray:
@@ -45,52 +49,52 @@ def config_values(sweep, key: str) -> np.ndarray:
     return seed_table(sweep, sweep.config[key])[0]
 
 
-def rise(history) -> np.ndarray:
+def rise(traj) -> np.ndarray:
     """``R = max_t L_te(t) / L_te(0)`` per run (1 when the test loss never rises)."""
-    return history.test.max(1) / history.test[:, 0]
+    return traj.test_loss.max(1) / traj.test_loss[:, 0]
 
 
-def final_ratio(history) -> np.ndarray:
+def final_ratio(traj) -> np.ndarray:
     """``L_te(T) / L_te(0)`` per run."""
-    return history.test[:, -1] / history.test[:, 0]
+    return traj.test_loss[:, -1] / traj.test_loss[:, 0]
 
 
-def relative_delay(history, fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def relative_delay(traj, fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """``(gap, ratio)`` per run at the relative threshold ``fraction · L(0)`` of each run's own
     train and test losses (``inf`` where the test loss never crossed)."""
     _, _, gap, ratio = grokking_delay(
-        history.steps, history.train, history.test, fraction * history.test[:, 0]
+        traj.steps, traj.train_loss, traj.test_loss, fraction * traj.test_loss[:, 0]
     )
     return gap, ratio
 
 
-def peak(history) -> np.ndarray:
+def peak(traj) -> np.ndarray:
     """Index of the recorded step at which each run's test loss peaks."""
-    return history.test.argmax(1)
+    return traj.test_loss.argmax(1)
 
 
-def train_at_peak(history) -> np.ndarray:
+def train_at_peak(traj) -> np.ndarray:
     """``L_tr / L_tr(0)`` at each run's test-loss peak."""
-    rows, k = np.arange(len(history.test)), peak(history)
-    return history.train[rows, k] / history.train[:, 0]
+    rows, k = np.arange(len(traj.test_loss)), peak(traj)
+    return traj.train_loss[rows, k] / traj.train_loss[:, 0]
 
 
-def linear_share(history, part: int = 2) -> np.ndarray:
+def linear_share(traj, part: str = "test_loss_linear") -> np.ndarray:
     """Share of the test-loss rise (peak minus start) carried by eq. 6's linear-power term
-    (``parts[..., 2]``): 1 when the rise is all linear power, > 1 when the other terms fell."""
-    rows, k = np.arange(len(history.test)), peak(history)
-    lin = history.parts[rows, k, part] - history.parts[:, 0, part]
+    (series ``part``): 1 when the rise is all linear power, > 1 when the other terms fell."""
+    rows, k = np.arange(len(traj.test_loss)), peak(traj)
+    lin = traj[part][rows, k] - traj[part][:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return lin / (history.test[rows, k] - history.test[:, 0])
+        return lin / (traj.test_loss[rows, k] - traj.test_loss[:, 0])
 
 
-def at_train_crossing(history, threshold: float = 0.1) -> np.ndarray:
+def at_train_crossing(traj, threshold: float = 0.1) -> np.ndarray:
     """``L_te / L_te(0)`` at the first recorded step with ``L_tr < threshold``; NaN for a run
     whose train loss never got there."""
-    below = history.train < threshold
+    below = traj.train_loss < threshold
     k = below.argmax(1)
     rows = np.arange(len(below))
-    value = history.test[rows, k] / history.test[:, 0]
+    value = traj.test_loss[rows, k] / traj.test_loss[:, 0]
     return np.where(below.any(1), value, np.nan)
 
 
@@ -98,22 +102,23 @@ def linearisation_deviation(network, linearised) -> np.ndarray:
     """Per run, the largest relative difference ``|L_net / L_lin - 1|`` of the train and the
     test loss up to (and including) the network's own test-loss peak. ``network`` and
     ``linearised`` are histories of the same runs (same seeds, same order) on the same steps."""
-    if network.test.shape != linearised.test.shape:
+    if network.test_loss.shape != linearised.test_loss.shape:
         raise ValueError(
-            f"network and linearised runs must match; got {network.test.shape} and "
-            f"{linearised.test.shape}"
+            f"network and linearised runs must match; got {network.test_loss.shape} and "
+            f"{linearised.test_loss.shape}"
         )
-    until = np.arange(network.test.shape[1])[None, :] <= peak(network)[:, None]
+    until = np.arange(network.test_loss.shape[1])[None, :] <= peak(network)[:, None]
     dev = np.maximum(
-        np.abs(network.train / linearised.train - 1), np.abs(network.test / linearised.test - 1)
+        np.abs(network.train_loss / linearised.train_loss - 1),
+        np.abs(network.test_loss / linearised.test_loss - 1),
     )
     return np.where(until, dev, 0.0).max(1)
 
 
-def amount_of_grokking(history, threshold: float = 0.1) -> np.ndarray:
+def amount_of_grokking(traj, threshold: float = 0.1) -> np.ndarray:
     """The paper's Fig. 3(e) amount ``max(0, t_te - t_tr)`` at an absolute threshold, a run
     whose test loss never crossed counting as zero (the authors' convention)."""
-    gap = grokking_delay(history.steps, history.train, history.test, threshold)[2]
+    gap = grokking_delay(traj.steps, traj.train_loss, traj.test_loss, threshold)[2]
     return np.maximum(np.nan_to_num(gap, nan=0.0, posinf=0.0), 0.0)
 
 
@@ -190,19 +195,64 @@ def geometric_mean(samples, *, unit: str = "seeds") -> Estimate:
     )
 
 
-def headline_tables(head, lin=None, threshold: float = 0.1) -> dict[str, np.ndarray]:
-    """Per-seed tables ``[seeds, alphas]`` of the headline sweep (α is the only configuration
-    axis), plus ``alpha [alphas]``; with the linearised runs ``lin`` (α = 1, the same seeds)
-    also ``lin_deviation`` (network at α = 1 vs its linearisation) and ``lin_floor`` (the
-    linearised model's smallest ``L_te / L_te(0)``), one value a seed.
+@dataclass(frozen=True)
+class ChapterSeeds:
+    """The seeds of each family of runs, the chapter's ``seed`` offset added to the preset's."""
 
-    Keys: ``ratio`` ``t_te/t_tr`` and ``gap`` ``t_te - t_tr`` at ``threshold``; ``at_cross``
-    (:func:`at_train_crossing`); ``rise``; ``train_at_peak``; ``linear_share``;
-    ``final`` ``L_te(T)`` and ``final_ratio``; ``norm_growth`` ``‖W_T‖/‖W_0‖``;
-    ``weight_change`` ``‖W_T - W_0‖/‖W_0‖``; ``feature_alignment`` at the end.
+    headline: list[int]
+    sweep: list[int]
+    trend: list[int]
+    width_two: list[int]
+    eigenvector: list[int]
+    modular: list[int]
+
+    @classmethod
+    def of(cls, p) -> ChapterSeeds:
+        """From the resolved parameters ``p`` (``p.seeds``, ``p.sweep_seeds``, ...)."""
+        names = ("seeds", "sweep_seeds", "trend_seeds", "n2_seeds", "eig_seeds", "mod_seeds")
+        return cls(*([p.seed + s for s in getattr(p, name)] for name in names))
+
+
+def max_relative_difference(a, b) -> float:
+    """``max |a - b| / b`` over every entry (claim 0: the recursion against GD on the weights)."""
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b)) / np.asarray(b)))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Per-seed tables ``[seeds, alphas]`` of the headline sweep (α its only configuration
+    axis, in increasing order) and, from the linearised runs (α = 1, the same seeds), one value
+    a seed ``[seeds]``.
+
+    ``ratio`` ``t_te/t_tr`` and ``gap`` ``t_te - t_tr`` at the absolute threshold; ``at_cross``
+    (:func:`at_train_crossing`); ``rise``; ``train_at_peak``; ``linear_share``; ``final``
+    ``L_te(T)`` and ``final_ratio``; ``norm_growth`` ``‖W_T‖/‖W_0‖``; ``weight_change``
+    ``‖W_T - W_0‖/‖W_0‖``; ``feature_alignment`` at the end; ``lin_deviation`` (network at
+    α = 1 vs its linearisation, :func:`linearisation_deviation`) and ``lin_floor`` (the
+    linearised model's smallest ``L_te / L_te(0)``).
     """
-    h = head.history
-    _, _, gap, ratio = grokking_delay(h.steps, h.train, h.test, threshold)
+
+    alpha: np.ndarray
+    ratio: np.ndarray
+    gap: np.ndarray
+    at_cross: np.ndarray
+    rise: np.ndarray
+    train_at_peak: np.ndarray
+    linear_share: np.ndarray
+    final: np.ndarray
+    final_ratio: np.ndarray
+    norm_growth: np.ndarray
+    weight_change: np.ndarray
+    feature_alignment: np.ndarray
+    lin_deviation: np.ndarray | None = None
+    lin_floor: np.ndarray | None = None
+
+
+def headline_measures(head, lin=None, threshold: float = 0.1) -> Headline:
+    """The :class:`Headline` tables of the headline sweep ``head`` and, if given, its
+    linearisation ``lin`` (a sweep at α = 1 with the headline's seeds, in order)."""
+    h = head.trajectory
+    _, _, gap, ratio = grokking_delay(h.steps, h.train_loss, h.test_loss, threshold)
     per_run = {
         "ratio": ratio,
         "gap": gap,
@@ -210,7 +260,7 @@ def headline_tables(head, lin=None, threshold: float = 0.1) -> dict[str, np.ndar
         "rise": rise(h),
         "train_at_peak": train_at_peak(h),
         "linear_share": linear_share(h),
-        "final": h.test[:, -1],
+        "final": h.test_loss[:, -1],
         "final_ratio": final_ratio(h),
         "norm_growth": h.weight_norm[:, -1] / h.weight_norm[:, 0],
         "weight_change": h.weight_change[:, -1],
@@ -220,7 +270,6 @@ def headline_tables(head, lin=None, threshold: float = 0.1) -> dict[str, np.ndar
     if np.any(np.diff(alpha) <= 0):
         raise ValueError(f"the headline α values must increase; got {alpha}")
     tables = {k: seed_table(head, v) for k, v in per_run.items()}
-    tables["alpha"] = alpha
     if lin is not None:
         one = np.flatnonzero(alpha == 1.0)
         if len(one) != 1:
@@ -228,29 +277,133 @@ def headline_tables(head, lin=None, threshold: float = 0.1) -> dict[str, np.ndar
         runs = np.flatnonzero(head.config["alpha"] == 1.0)
         if not np.array_equal(head.config["seed"][runs], lin.config["seed"]):
             raise ValueError("the linearised runs must have the headline's seeds, in order")
-        sub = type(h)(h.steps, h.train[runs], h.test[runs])
-        tables["lin_deviation"] = linearisation_deviation(sub, lin.history)
-        tables["lin_floor"] = (lin.history.test / lin.history.test[:, :1]).min(1)
-    return tables
+        lt = lin.trajectory
+        tables["lin_deviation"] = linearisation_deviation(h.select(runs), lt)
+        tables["lin_floor"] = (lt.test_loss / lt.test_loss[:, :1]).min(1)
+    return Headline(alpha=alpha, **tables)
 
 
-def modular_tables(mod, alphas: Sequence[float], level: float = 0.9) -> dict[str, np.ndarray]:
-    """Per-seed tables ``[seeds, alphas]`` of the modular-addition runs (α-major, as
-    :func:`grokutils.models.quadratic_mlp.train_modular_addition` orders them): first steps at which
-    the train and test accuracies reach ``level`` (``inf`` if never) and the weight-norm
-    growth ``(‖W₁‖ + ‖W₂‖)_T / (‖W₁‖ + ‖W₂‖)_0``."""
-    from grokutils.measures.crossings import interpolated_crossing
+@dataclass(frozen=True)
+class AxisSweep:
+    """Per-seed tables ``[seeds, k]`` of a sweep along one axis (``values [k]``, increasing).
 
-    alphas = sorted(float(a) for a in alphas)
-    order = [np.flatnonzero(mod.alpha == a) for a in alphas]
+    ``rise`` (:func:`rise`), ``final`` ``L_te(T)``, ``final_ratio`` ``L_te(T)/L_te(0)``,
+    ``gap`` and ``ratio`` of the delay at the relative threshold ``0.1 L(0)``
+    (:func:`relative_delay`) and ``weight_change`` ``‖W_T - W_0‖/‖W_0‖`` (``None`` where the
+    runs did not record it).
+    """
+
+    values: np.ndarray
+    rise: np.ndarray
+    final: np.ndarray
+    final_ratio: np.ndarray
+    gap: np.ndarray
+    ratio: np.ndarray
+    weight_change: np.ndarray | None
+
+
+def axis_sweep(sweep, key: str) -> AxisSweep:
+    """The :class:`AxisSweep` of ``sweep`` along its only configuration axis ``key``."""
+    traj = sweep.trajectory
+    gap, ratio = relative_delay(traj)
+    per_run = {
+        "rise": rise(traj),
+        "final": traj.test_loss[:, -1],
+        "final_ratio": final_ratio(traj),
+        "gap": gap,
+        "ratio": ratio,
+    }
+    tables = {k: table(sweep, v, key)[1] for k, v in per_run.items()}
+    change = None
+    if "weight_change" in traj.series:
+        change = table(sweep, traj.weight_change[:, -1], key)[1]
+    return AxisSweep(values=table(sweep, per_run["rise"], key)[0], weight_change=change, **tables)
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """Fig. 3(e) per seed: ``amount [seeds, alphas, eps]`` the paper's amount of grokking at
+    the absolute threshold 0.1, ``ratio`` the delay ratio at ``0.1 L(0)``; axes ``alphas``,
+    ``eps`` in the grid's order."""
+
+    alphas: np.ndarray
+    eps: np.ndarray
+    amount: np.ndarray
+    ratio: np.ndarray
+
+    def corner_is_largest(self) -> np.ndarray:
+        """``[seeds]``: see :func:`corner_is_largest`."""
+        return corner_is_largest(self.amount, self.alphas, self.eps)
+
+
+def phase_diagram(sweep, alphas, eps) -> PhaseDiagram:
+    """The :class:`PhaseDiagram` of a sweep over the grid ``alphas × eps`` (× seeds)."""
+    shape = (sweep.n_seeds, len(alphas), len(eps))
+    traj = sweep.trajectory
+    amount = seed_table(sweep, amount_of_grokking(traj, 0.1)).reshape(shape)
+    ratio = seed_table(sweep, relative_delay(traj)[1]).reshape(shape)
+    return PhaseDiagram(np.asarray(alphas), np.asarray(eps), amount, ratio)
+
+
+@dataclass(frozen=True)
+class EigenvectorLabels:
+    """Fig. 5 per seed: ``ranks [j]`` increasing, ``test`` and ``train`` ``[seeds, j, T]`` the
+    losses over their initial value, ``final [seeds, j]`` the last ``L_te / L_te(0)``."""
+
+    ranks: np.ndarray
+    steps: np.ndarray
+    test: np.ndarray
+    train: np.ndarray
+
+    @property
+    def final(self) -> np.ndarray:
+        return self.test[:, :, -1]
+
+
+def eigenvector_measures(traj, ranks, n_seeds: int) -> EigenvectorLabels:
+    """The :class:`EigenvectorLabels` of the seed-major runs ``traj`` of
+    :func:`grokutils.train.committee_sweep.eigenvector_label_runs` with labels ``ranks``."""
+    order = np.argsort(ranks)
+
+    def normalised(values):
+        return (values / values[:, :1]).reshape(n_seeds, len(ranks), -1)[:, order]
+
+    return EigenvectorLabels(
+        np.sort(ranks), traj.steps, normalised(traj.test_loss), normalised(traj.train_loss)
+    )
+
+
+@dataclass(frozen=True)
+class ModularAddition:
+    """Per-seed tables ``[seeds, alphas]`` of the modular-addition runs (``alpha`` increasing):
+    first steps at which the train and test accuracies reach the level (``inf`` if never) and
+    the weight-norm growth ``(‖W₁‖ + ‖W₂‖)_T / (‖W₁‖ + ‖W₂‖)_0``."""
+
+    alpha: np.ndarray
+    t_train: np.ndarray
+    t_test: np.ndarray
+    norm_growth: np.ndarray
+
+    def groks(self, alpha: float = 1.0) -> np.ndarray:
+        """``[seeds]``: the test accuracy reached the level, after the training accuracy."""
+        one = self.alpha == alpha
+        return (np.isfinite(self.t_test[:, one]) & (self.t_test > self.t_train)[:, one]).ravel()
+
+
+def modular_measures(mod, level: float = 0.9) -> ModularAddition:
+    """The :class:`ModularAddition` tables of a trajectory of
+    :func:`grokutils.train.quadratic_mlp_gd.train_modular_addition` (runs α-major)."""
+    run_alpha = mod.runs["alpha"].to_numpy()
+    alphas = np.unique(run_alpha)
+    order = [np.flatnonzero(run_alpha == a) for a in alphas]
     if len({len(o) for o in order}) != 1:
         raise ValueError("every α needs the same seeds")
     t_tr = interpolated_crossing(mod.steps, mod.train_acc, level)
     t_te = interpolated_crossing(mod.steps, mod.test_acc, level)
     growth = mod.weight_norm[:, -1] / mod.weight_norm[:, 0]
-    return {
-        "alpha": np.array(alphas),
-        "t_train": np.stack([t_tr[o] for o in order], 1),
-        "t_test": np.stack([t_te[o] for o in order], 1),
-        "norm_growth": np.stack([growth[o] for o in order], 1),
-    }
+    return ModularAddition(
+        alpha=alphas,
+        t_train=np.stack([t_tr[o] for o in order], 1),
+        t_test=np.stack([t_te[o] for o in order], 1),
+        norm_growth=np.stack([growth[o] for o in order], 1),
+    )

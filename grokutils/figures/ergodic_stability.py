@@ -10,6 +10,7 @@ import numpy as np
 
 from grokutils.book.plotting import band, panels
 from grokutils.measures import stability
+from grokutils.train.sgd_ensemble import after_burn_in
 
 GROUP_LABELS = {
     "constant": "constant lr, noise",
@@ -22,10 +23,10 @@ GROUP_LABELS = {
 
 def nonconvergence_figure(traj):
     """Training loss, full-batch gradient norm, displacement and Lyapunov twins of a
-    trajectory of :func:`grokutils.models.mlp_ensemble.nonconvergence_runs`."""
+    trajectory of :func:`grokutils.experiments.ergodic_stability.nonconvergence_runs`."""
     rows = {g: traj.runs.index[traj.runs.group == g].to_numpy() for g in traj.runs.group.unique()}
     fig, ax = panels(4, width=14)
-    s = traj.step
+    s = traj.steps
     for name, label in GROUP_LABELS.items():
         r = rows[name]
         band(ax[0], s, traj.train_loss[r], label=label, log_mean=True)
@@ -33,7 +34,7 @@ def nonconvergence_figure(traj):
         band(ax[2], s[1:], traj.displacement[r][:, 1:], label=label, log_mean=True)
     reg = traj.grad_norm_reg[rows["clean_wd"]][:, 1:]
     band(ax[1], s[1:], reg, log_mean=True, ls="--", color="C3", label="no noise, wd: ∇(loss + wd)")
-    post = traj.after_burn_in
+    post = after_burn_in(traj)
     twin, base = rows["twin"], rows["constant"][: len(rows["twin"])]
     now = np.abs(traj.test_loss[twin] - traj.test_loss[base])[:, post]
     running = stability.running_average(traj.test_loss[:, post])
@@ -90,7 +91,7 @@ def sas_figure(traj, lr: float, eval_every: int, table):
     runs = traj.runs
     for k, noise in enumerate(sorted(runs.noise.unique())):
         sub = runs[(runs.noise == noise) & (runs.lr == lr)]
-        curve = stability.running_average(traj.test_loss[sub.index][:, traj.after_burn_in])
+        curve = stability.running_average(traj.test_loss[sub.index][:, after_burn_in(traj)])
         t = np.arange(1, curve.shape[1] + 1) * eval_every
         sas = stability.sas_pair_mean(curve, sub.dataset, sub.seed).mean
         floor = stability.seed_floor(curve, sub.dataset, sub.seed).mean

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from grokutils.book.plotting import panels
+from grokutils.checks.guess_and_check import GD_BOUND, W4_SCALED_GAP, W4_WIDTHS
 
 LABELS = {"linear": "linear", "tanh": "tanh", "leaky_relu": "Leaky ReLU (c = 0.2)"}
 COLOURS = {"gnc": "C0", "gd": "C2", "prior": "0.45", "limit": "C4"}
@@ -26,11 +27,11 @@ def sweep_figure(
     x, table, gd_x, gd, *, xlabel, xlog=False, closed_prior=None, limit=None, legend="lower right"
 ):
     """Top row, one panel per activation: the G&C posterior mean of ``L_gen`` and the prior
-    mean (chance); bottom row: GD on a log scale, with the 1e-3 line of claims W5/D5.
+    mean (chance); bottom row: GD on a log scale, with the bound of claims W5/D5.
 
-    ``table`` from :func:`~grokutils.experiments.guess_and_check_sweeps.sweep_table`; ``gd`` maps an
-    activation to ``{"gen": [len(gd_x), S]}``; ``closed_prior [S]`` (linear) is drawn as a
-    dotted line, ``limit [S]`` (linear, infinite depth) as a horizontal band.
+    ``table`` from :func:`~grokutils.experiments.guess_and_check.sweep_table`; ``gd`` maps an
+    activation to ``{"test_loss": [len(gd_x), S]}``; ``closed_prior [S]`` (linear) is drawn as
+    a dotted line, ``limit [S]`` (linear, infinite depth) as a horizontal band.
     """
     n = len(table)
     fig, axes = panels(n, 2, height=5.6, sharex=True)
@@ -46,8 +47,9 @@ def sweep_figure(
             top.axhline(mid, color=COLOURS["limit"], lw=1, label="G&C, depth → ∞")
             top.axhspan(lo, hi, color=COLOURS["limit"], alpha=0.12, lw=0)
         top.set(title=LABELS[activation], ylim=(0, None))
-        median_iqr(bottom, gd_x, gd[activation]["gen"], label="GD", color=COLOURS["gd"])
-        bottom.axhline(1e-3, color="0.3", ls=":", lw=1, label="claim bound 1e-3")
+        median_iqr(bottom, gd_x, gd[activation]["test_loss"], label="GD", color=COLOURS["gd"])
+        bound = f"{GD_BOUND:.0e}".replace("e-0", "e-")
+        bottom.axhline(GD_BOUND, color="0.3", ls=":", lw=1, label=f"claim bound {bound}")
         bottom.set(xlabel=xlabel, yscale="log")
         if xlog:
             bottom.set_xscale("log", base=2)
@@ -58,6 +60,34 @@ def sweep_figure(
     axes[0].legend(fontsize=8, loc=legend)
     axes[n].legend(fontsize=8, loc="upper right")
     return fig
+
+
+def width_figure(p, width, gd_width, closed_prior):
+    """Fig. 1 analogue: :func:`sweep_figure` against width ``p.widths`` (depth 2), GD at
+    ``p.gd_widths``, with the closed-form chance level of linear nets."""
+    return sweep_figure(
+        p.widths,
+        width,
+        p.gd_widths,
+        gd_width,
+        xlabel="width k (depth 2)",
+        xlog=True,
+        closed_prior=closed_prior,
+    )
+
+
+def depth_figure(p, depth, gd_depth, limit):
+    """Fig. 2 analogue: :func:`sweep_figure` against depth ``p.depths`` (width 5), GD at
+    ``p.gd_depths``, with the depth → ∞ limit ``limit [S]`` of linear nets."""
+    return sweep_figure(
+        p.depths,
+        depth,
+        p.gd_depths,
+        gd_depth,
+        xlabel="depth d (width 5)",
+        limit=limit,
+        legend="center right",
+    )
 
 
 def approach_figure(widths, table, *, activations=("linear", "tanh", "leaky_relu")):
@@ -72,7 +102,9 @@ def approach_figure(widths, table, *, activations=("linear", "tanh", "leaky_relu
     left.plot(widths, ref / widths, "k:", lw=1, label="∝ 1/k")
     left.plot(widths, ref / np.sqrt(widths * widths[-1]), "k--", lw=1, label="∝ 1/√k (bound)")
     left.set(xscale="log", yscale="log", xlabel="width k", ylabel="1 − G&C / prior")
-    right.fill_between([20, 160], 2, 5, color="0.85", lw=0, label="claim W4: [2, 5] for k = 20…160")
+    (k_low, k_high), (low, high) = W4_WIDTHS, W4_SCALED_GAP
+    band = f"claim W4: [{low:g}, {high:g}] for k = {k_low}…{k_high}"
+    right.fill_between([k_low, k_high], low, high, color="0.85", lw=0, label=band)
     right.set(xscale="log", xlabel="width k", ylabel="k × (1 − G&C / prior)")
     left.legend(fontsize=8)
     right.legend(fontsize=8)

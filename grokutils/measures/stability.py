@@ -14,7 +14,8 @@ holds the statistics that make such comparisons honest on autocorrelated series:
 - Wasserstein-1 between loss distributions (:func:`wasserstein1`) and Spearman's ρ with a
   bootstrap interval over configurations (:func:`spearman_interval`).
 
-Series are numpy arrays whose *last* axis is time; leading axes index independent series.
+Series are numpy arrays whose *last* axis is time; leading axes index independent series (a
+:class:`~grokutils.train.trajectory.Trajectory` series ``[runs, T]`` is one).
 Autocorrelation convention (Sokal): ``τ_int = 1/2 + Σ_{t≥1} ρ(t)``, so the variance of a time
 average of N points is ``2 τ_int σ² / N`` and the effective sample size is ``N / (2 τ_int)``.
 """
@@ -275,70 +276,6 @@ def collapsed(final_train_loss, n_classes: int) -> np.ndarray:
     """Mask of collapsed or diverged runs (see :data:`COLLAPSE_FRACTION`)."""
     loss = np.asarray(final_train_loss, dtype=float)
     return ~np.isfinite(loss) | (loss > COLLAPSE_FRACTION * np.log(n_classes))
-
-
-def config_table(
-    traj, by=("noise", "lr", "batch_size"), n_boot: int = 1000, rng=None, n_classes: int = 10
-):
-    """One row per configuration (the columns ``by`` of ``traj.runs``) of a trajectory of an
-    ensemble (:class:`grokutils.models.mlp_ensemble.Trajectory`), from the evaluations after
-    burn-in:
-
-    - time-averaged ``train`` (noisy labels), ``test`` (clean) and ``test_noisy`` losses, the
-      gaps ``gap = test − train`` and ``gap_noisy = test_noisy − train``, ``error_gap``;
-    - ``sas`` (:func:`sas_pair_mean` on the time-averaged test loss) with the paper's ``sas_se``
-      and a 95 % cluster-bootstrap interval ``sas_low``, ``sas_high``; ``floor``
-      (:func:`seed_floor`) and ``sas_debiased``;
-    - per test point: ``sas_pt_mean``, ``sas_pt_max`` (pair mean per point, then mean / max over
-      points) and the floor ``floor_pt_max``;
-    - ``w1`` / ``w1_floor``: pair means of W₁ between test-loss time series;
-    - ``tau_test`` (median τ_int of the test loss, in evaluations), ``sd_test`` (median temporal
-      SD), ``drift_z`` (median drift z of the training loss), ``nonstationary`` (fraction of
-      runs with |drift z| > 3), ``grad_norm`` (mean), ``collapsed`` (any run collapsed).
-    """
-    import pandas as pd
-
-    rng = np.random.default_rng(0) if rng is None else rng
-    after = traj.after_burn_in
-    runs = traj.runs.reset_index(drop=True)
-    rows = []
-    for key, group in runs.groupby(list(by), sort=True):
-        r = group.index.to_numpy()
-        ds, sd = group["dataset"].to_numpy(), group["seed"].to_numpy()
-        train = traj.train_loss[r][:, after]
-        test = traj.test_loss[r][:, after]
-        row = dict(zip(by, key, strict=True))
-        row["n_runs"] = len(r)
-        row["collapsed"] = bool(collapsed(traj.train_loss[r, -1], n_classes).any())
-        avg = test.mean(1)
-        row["train"] = train.mean()
-        row["test"] = test.mean()
-        row["test_noisy"] = traj.test_loss_noisy[r][:, after].mean()
-        row["gap"] = row["test"] - row["train"]
-        row["gap_noisy"] = row["test_noisy"] - row["train"]
-        row["error_gap"] = (traj.test_error[r][:, after] - traj.train_error[r][:, after]).mean()
-        paper = sas_pair_mean(avg, ds, sd)
-        boot = cluster_bootstrap_sas(avg, ds, sd, n_boot=n_boot, rng=rng)
-        row["sas"], row["sas_se"] = float(paper.mean), float(paper.se)
-        row["sas_low"], row["sas_high"] = np.nanquantile(boot, [0.025, 0.975])
-        row["floor"] = float(seed_floor(avg, ds, sd).mean)
-        row["sas_debiased"] = float(sas_debiased(avg, ds, sd))
-        point = traj.test_point_loss[r]
-        pt = sas_pair_mean(point, ds, sd).mean
-        row["sas_pt_mean"], row["sas_pt_max"] = pt.mean(), pt.max()
-        row["floor_pt_max"] = seed_floor(point, ds, sd).mean.max()
-        i, j = pair_indices(ds, sd, same_dataset=False, same_seed=True)
-        row["w1"] = wasserstein1(test[i], test[j]).mean()
-        i, j = pair_indices(ds, sd, same_dataset=True, same_seed=False)
-        row["w1_floor"] = wasserstein1(test[i], test[j]).mean()
-        row["tau_test"] = np.median(integrated_autocorrelation_time(test))
-        row["sd_test"] = np.median(test.std(1))
-        z = drift_z(train)
-        row["drift_z"] = np.median(z)
-        row["nonstationary"] = np.mean(np.abs(z) > 3)
-        row["grad_norm"] = np.mean(traj.grad_norm[r][:, after])
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def window_means(x, n_windows: int) -> np.ndarray:

@@ -1,13 +1,12 @@
-"""The linear teacher-student estimator of Levi, Beck & Bar-Sinai, trained by exact full-batch GD.
+"""The linear student of Levi, Beck & Bar-Sinai, trained by exact full-batch GD.
 
-Set-up (Sec. 3, App. A): inputs ``x ~ N(0, I_{d_in})``, teacher ``T`` and student ``S₀``
-with i.i.d. entries ``N(0, 1/(2 d_in d_out))`` (student times ``init_scale``), labels
-``y = Tᵀx + δ`` with optional label noise ``δ ~ N(0, σ²)``, loss = mean squared error over
-samples and outputs (eq. 1), full-batch GD with learning rate ``η`` and weight decay ``γ`` in the
-paper's eq. 3 convention (decay divided by ``d_out``; ``torch.optim.SGD(weight_decay=γ/d_out)``).
+Loss = mean squared error over samples and outputs (eq. 1), full-batch GD with learning rate
+``η`` and weight decay ``γ`` in the paper's eq. 3 convention (decay divided by ``d_out``;
+``torch.optim.SGD(weight_decay=γ/d_out)``). The data, in the eigenbasis of each run's training
+covariance, come from :func:`grokutils.data.teacher_student.teacher_student`.
 
 The trick that makes every trajectory exact and cheap: in the eigenbasis ``Σ_tr = P diag(ν) Pᵀ``
-of the training covariance, GD acts on each row of ``D̄ = Pᵀ(S - T)`` independently,
+GD acts on each row of ``D̄ = Pᵀ(S - T)`` independently,
 ``D̄_{t+1} = r D̄_t + (η/d_out)(2b̄ - γT̄)`` with ``r = 1 - (η/d_out)(2ν + γ)`` and the label-noise
 forcing ``b̄ = PᵀXᵀδ/N``, so ``D̄_t = rᵗ(D̄₀ - D̄*) + D̄*`` at any integer step ``t`` after one
 eigendecomposition (§2.1 of the chapter's spec). Every array carries a leading ``[runs]``
@@ -16,101 +15,11 @@ dimension: independent seeds are one batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 import numpy as np
 import torch
 
-NULL_EIGENVALUE = 1e-10
-"""Eigenvalues of ``Σ_tr`` below this fraction of the largest are exact zeros (λ > 1)."""
-
-
-@dataclass(frozen=True)
-class TeacherStudent:
-    """A batch of teacher-student problems, stored in the eigenbasis of each run's ``Σ_tr``.
-
-    Shapes: ``nu [runs, d_in]`` eigenvalues of ``Σ_tr`` (null ones exactly 0),
-    ``basis [runs, d_in, d_in]`` eigenvectors ``P`` (columns), ``z_train [runs, N_tr, d_in]`` and
-    ``z_gen [runs, N_gen, d_in]`` inputs ``XP``, ``teacher`` and ``d0 [runs, d_in, d_out]``
-    (``PᵀT`` and ``Pᵀ(S₀ - T)``), ``noise [runs, N_tr, d_out]`` label noise ``δ`` and
-    ``forcing [runs, d_in, d_out]`` = ``PᵀXᵀδ/N_tr``.
-    """
-
-    nu: np.ndarray
-    basis: np.ndarray
-    z_train: np.ndarray
-    z_gen: np.ndarray
-    teacher: np.ndarray
-    d0: np.ndarray
-    noise: np.ndarray
-    forcing: np.ndarray
-
-    @property
-    def runs(self) -> int:
-        return self.nu.shape[0]
-
-    @property
-    def d_in(self) -> int:
-        return self.nu.shape[1]
-
-    @property
-    def d_out(self) -> int:
-        return self.teacher.shape[2]
-
-    @property
-    def n_train(self) -> int:
-        return self.z_train.shape[1]
-
-
-def teacher_student(
-    d_in: int,
-    n_train: int,
-    seeds,
-    *,
-    d_out: int = 1,
-    n_gen: int = 4000,
-    init_scale: float = 1.0,
-    noise_var: float = 0.0,
-) -> TeacherStudent:
-    """Draw one problem per seed (``np.random.default_rng(seed)`` draws ``T``, ``S₀``, ``X_tr``,
-    ``X_gen``, ``δ`` in that order) and diagonalise every ``Σ_tr = X_trᵀX_tr/N_tr`` at once."""
-    for name, value in (("d_in", d_in), ("n_train", n_train), ("d_out", d_out), ("n_gen", n_gen)):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive int; got {value!r}")
-    if init_scale < 0 or noise_var < 0:
-        raise ValueError(f"init_scale and noise_var must be >= 0; got {init_scale}, {noise_var}")
-    seeds = [int(s) for s in np.atleast_1d(seeds)]
-    std = 1 / np.sqrt(2 * d_in * d_out)
-    draws = []
-    for seed in seeds:  # one generator per run, so a run does not depend on the batch
-        rng = np.random.default_rng(seed)
-        teacher = rng.normal(0, std, (d_in, d_out))
-        student = init_scale * rng.normal(0, std, (d_in, d_out))
-        x_train = rng.standard_normal((n_train, d_in))
-        x_gen = rng.standard_normal((n_gen, d_in))
-        noise = np.sqrt(noise_var) * rng.standard_normal((n_train, d_out))
-        draws.append((teacher, student, x_train, x_gen, noise))
-    teacher, student, x_train, x_gen, noise = (np.stack(a) for a in zip(*draws, strict=True))
-    nu, basis = np.linalg.eigh(x_train.transpose(0, 2, 1) @ x_train / n_train)
-    nu = np.where(nu > NULL_EIGENVALUE * nu[:, -1:], nu, 0.0)
-    z_train = x_train @ basis
-    forcing = np.where(nu[..., None] > 0, z_train.transpose(0, 2, 1) @ noise / n_train, 0.0)
-    to_eigen = basis.transpose(0, 2, 1)
-    return TeacherStudent(
-        nu=nu,
-        basis=basis,
-        z_train=z_train,
-        z_gen=x_gen @ basis,
-        teacher=to_eigen @ teacher,
-        d0=to_eigen @ (student - teacher),
-        noise=noise,
-        forcing=forcing,
-    )
-
-
-def select(problem: TeacherStudent, runs) -> TeacherStudent:
-    """The runs ``runs`` (a slice or indices along the leading axis) of a batch, as a batch."""
-    return TeacherStudent(**{f.name: getattr(problem, f.name)[runs] for f in fields(problem)})
+from grokutils.data.teacher_student import TeacherStudent
+from grokutils.train.trajectory import Trajectory
 
 
 def _decay_and_fixed_point(problem: TeacherStudent, eta: float, gamma: float):
@@ -143,7 +52,7 @@ def distance_at(problem: TeacherStudent, steps, *, eta: float, gamma: float = 0.
     return powers * (problem.d0 - fixed)[:, None] + fixed[:, None]
 
 
-def trajectory(
+def measure(
     problem: TeacherStudent,
     steps,
     *,
@@ -152,13 +61,14 @@ def trajectory(
     gamma: float = 0.0,
     chunk_elements: int = 2**23,
 ) -> dict[str, np.ndarray]:
-    """Losses and accuracies of exact GD at the given steps, each ``[runs, n_t]``.
+    """Losses and accuracies of exact GD after ``steps`` updates, each ``[runs, n_t]``.
 
-    Keys: ``train_loss`` (against the noisy training labels, eq. 1), ``gen_loss`` (the exact
-    population loss ``‖D‖²/d_out``, eq. 2), ``gen_loss_empirical`` (mean over the ``N_gen`` test
-    samples), ``train_accuracy`` and ``gen_accuracy`` (fraction of samples whose squared error,
-    averaged over outputs, is below ``eps``). Steps are evaluated in chunks of about
-    ``chunk_elements`` per-sample errors to bound memory.
+    ``steps``: ``[n_t]`` (shared) or ``[runs, n_t]`` (one list per run). Keys: ``train_loss``
+    (against the noisy training labels, eq. 1), ``test_loss`` (the exact population loss
+    ``‖D‖²/d_out``, eq. 2), ``test_loss_empirical`` (mean over the ``N_gen`` test samples),
+    ``train_acc`` and ``test_acc`` (fraction of samples whose squared error, averaged over
+    outputs, is below ``eps``). Steps are evaluated in chunks of about ``chunk_elements``
+    per-sample errors to bound memory.
     """
     if eps <= 0:
         raise ValueError(f"eps must be > 0; got {eps}")
@@ -172,18 +82,30 @@ def trajectory(
         flat = dist.transpose(0, 2, 1, 3).reshape(problem.runs, problem.d_in, -1)
         shape = (problem.runs, -1, chunk.shape[1], problem.d_out)  # [runs, samples, n_t, d_out]
         train_err = (problem.z_train @ flat).reshape(shape) - problem.noise[:, :, None]
-        gen_err = (problem.z_gen @ flat).reshape(shape)
-        train_mse, gen_mse = (train_err**2).mean(-1), (gen_err**2).mean(-1)
+        test_err = (problem.z_gen @ flat).reshape(shape)
+        train_mse, test_mse = (train_err**2).mean(-1), (test_err**2).mean(-1)
         parts.append(
             {
                 "train_loss": train_mse.mean(1),
-                "gen_loss": (dist**2).sum((-2, -1)) / problem.d_out,
-                "gen_loss_empirical": gen_mse.mean(1),
-                "train_accuracy": (train_mse < eps).mean(1),
-                "gen_accuracy": (gen_mse < eps).mean(1),
+                "test_loss": (dist**2).sum((-2, -1)) / problem.d_out,
+                "test_loss_empirical": test_mse.mean(1),
+                "train_acc": (train_mse < eps).mean(1),
+                "test_acc": (test_mse < eps).mean(1),
             }
         )
     return {key: np.concatenate([p[key] for p in parts], axis=1) for key in parts[0]}
+
+
+def trajectory(
+    problem: TeacherStudent, steps, *, eta: float, eps: float, gamma: float = 0.0
+) -> Trajectory:
+    """:func:`measure` at the shared, increasing ``steps [T]``, as a :class:`Trajectory` with the
+    series ``train_loss``, ``test_loss``, ``test_loss_empirical``, ``train_acc``, ``test_acc``
+    ``[runs, T]``."""
+    steps = np.asarray(steps)
+    if steps.ndim != 1:
+        raise ValueError(f"steps must be shared by every run, [T]; got shape {steps.shape}")
+    return Trajectory(steps, measure(problem, steps, eta=eta, eps=eps, gamma=gamma))
 
 
 def grokking_steps(
@@ -196,7 +118,7 @@ def grokking_steps(
     t_max: float = 1e7,
     grid_points: int = 200,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(t*_tr, t*_gen)``: first GD steps at which the train and the gen accuracy reach
+    """``(t*_tr, t*_gen)``: first GD steps at which the train and the test accuracy reach
     ``accuracy``, each ``[runs]`` (``inf``: not within ``t_max``).
 
     One log grid of integer steps brackets both first crossings; integer bisection then finds
@@ -204,9 +126,9 @@ def grokking_steps(
     All runs bisect together.
     """
     grid = np.unique(np.round(np.concatenate([[0], np.geomspace(1, t_max, grid_points)])))
-    on_grid = trajectory(problem, grid, eta=eta, eps=eps, gamma=gamma)
+    on_grid = measure(problem, grid, eta=eta, eps=eps, gamma=gamma)
     times = []
-    for key in ("train_accuracy", "gen_accuracy"):
+    for key in ("train_acc", "test_acc"):
         hit = on_grid[key] >= accuracy
         found = hit.any(1)
         first = np.where(found, hit.argmax(1), len(grid) - 1)
@@ -214,7 +136,7 @@ def grokking_steps(
         lo = np.where(first > 0, grid[np.maximum(first - 1, 0)], hi)
         while np.any(hi - lo > 1):
             mid = np.floor((lo + hi) / 2)
-            at_mid = trajectory(problem, mid[:, None], eta=eta, eps=eps, gamma=gamma)[key]
+            at_mid = measure(problem, mid[:, None], eta=eta, eps=eps, gamma=gamma)[key]
             ok = at_mid[:, 0] >= accuracy
             lo, hi = np.where(ok, lo, mid), np.where(ok, mid, hi)
         times.append(np.where(found, hi, np.inf))

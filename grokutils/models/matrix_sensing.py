@@ -1,27 +1,18 @@
-"""Low-rank matrix sensing with matrix-factorisation networks (Alexander et al., NeurIPS 2025).
-
-The task (paper §1, official code ``generate_data``): a rank-``r`` ground truth ``W*`` of shape
-``m × m'`` with ``‖W*‖_F = 1``, ``n`` Gaussian sensing matrices ``A_i`` with ``‖A_i‖_F = 1``
-and noiseless measurements ``y_i = ⟨A_i, W*⟩``. The test "set" is an orthonormal basis ``B``
-of the orthogonal complement of ``span{A_i}``, so that
-
-    L_train(W) = (1/n) Σ_i (⟨A_i, W⟩ − y_i)²
-    L_gen(W) = (1/|B|) Σ_j (⟨B_j, W⟩ − ⟨B_j, W*⟩)²        (paper eq. 6)
+"""Matrix-factorisation networks and their G&C priors (Alexander et al., NeurIPS 2025).
 
 The network is the paper's ``W = W_d σ(W_{d−1} σ(⋯ σ(W_1)))`` with ``W_1 ∈ R^{k×m'}``, hidden
 ``W_j ∈ R^{k×k}``, ``W_d ∈ R^{m×k}``, no input and no biases (σ acts on the entries of ``W_1``).
 The official G&C prior draws every entry of ``W_j`` from ``N(0, 1/rows(W_j))``; the depth
-experiments divide the end-to-end matrix by ``‖W‖_F + 1e-6``.
+experiments divide the end-to-end matrix by ``‖W‖_F + 1e-6``. The data (matrix sensing) are in
+:mod:`grokutils.data.matrix_sensing`, the GD baseline in :mod:`grokutils.train.matrix_sensing_gd`.
 
-Every tensor carries its independent copies in leading dimensions: ``S`` data sets (seeds) in a
-:class:`SensingTask`, ``N`` candidate networks in a prior draw, ``[S, ...]`` weights in the
-gradient-descent baseline.
+Every tensor carries its independent copies in leading dimensions: ``N`` candidate networks in
+a prior draw, ``[..., n_normals]`` whitened weights.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -46,122 +37,6 @@ def _check_int(name: str, value, low: int) -> None:
 def _check_activation(activation: str) -> None:
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
-
-
-@dataclass(frozen=True)
-class SensingTask:
-    """``S`` matrix-sensing data sets, one per seed, as stacked float64 tensors.
-
-    Shapes: ``w_star [S, m, m']``, ``A [S, n, m, m']`` (unit Frobenius norm), ``y [S, n]``,
-    ``B [S, nb, m, m']`` (orthonormal basis of ``span{A_i}^⊥``, ``nb = m m' − n``),
-    ``b_star [S, nb]`` (``⟨B_j, W*⟩``). ``seeds`` are the data seeds.
-    """
-
-    w_star: torch.Tensor
-    A: torch.Tensor
-    y: torch.Tensor
-    B: torch.Tensor
-    b_star: torch.Tensor
-    seeds: tuple[int, ...]
-
-    @property
-    def n_tasks(self) -> int:
-        return self.w_star.shape[0]
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return tuple(self.w_star.shape[1:])
-
-    @property
-    def n_train(self) -> int:
-        return self.A.shape[1]
-
-    @property
-    def n_test(self) -> int:
-        return self.B.shape[1]
-
-    def measurement_operator(self, dtype=torch.float32) -> torch.Tensor:
-        """``[S, n + nb, m m']``: the rows ``vec(A_i)`` then ``vec(B_j)`` of each data set."""
-        flat = torch.cat([self.A, self.B], dim=1).flatten(2)
-        return flat.to(dtype)
-
-    def select(self, index) -> SensingTask:
-        """The data sets ``index`` (an int sequence; repeats allowed, e.g. for replicas)."""
-        index = torch.as_tensor(index, dtype=torch.long)
-        seeds = tuple(self.seeds[i] for i in index.tolist())
-        return SensingTask(
-            self.w_star[index],
-            self.A[index],
-            self.y[index],
-            self.B[index],
-            self.b_star[index],
-            seeds,
-        )
-
-    def losses(self, W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(L_train, L_gen)`` of candidates ``W [N, m, m']`` on every data set, each ``[N, S]``.
-
-        One flattened matmul ``[N, m m'] @ [m m', S (n + nb)]`` for all candidates and data sets.
-        """
-        S = self.n_tasks
-        G = self.measurement_operator(W.dtype)
-        coords = (W.flatten(1) @ G.flatten(0, 1).T).view(-1, S, G.shape[1])
-        return self._split(coords)
-
-    def losses_paired(self, W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(L_train, L_gen)``, each ``[S, N]``, of ``W [S, N, m, m']`` (row s on data set s)."""
-        G = self.measurement_operator(W.dtype)
-        coords = torch.bmm(W.flatten(2), G.transpose(1, 2))
-        return tuple(loss.transpose(0, 1) for loss in self._split(coords.transpose(0, 1)))
-
-    def _split(self, coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        n = self.n_train
-        y, b = self.y.to(coords.dtype), self.b_star.to(coords.dtype)
-        train = (coords[..., :n] - y).square().mean(-1)
-        gen = (coords[..., n:] - b).square().mean(-1)  # eq. 6
-        return train, gen
-
-    def prior_chance_linear(self, normalised: bool) -> torch.Tensor:
-        """Closed-form prior mean of ``L_gen`` for linear networks, ``[S]``.
-
-        Unnormalised: every end-to-end entry has variance ``1/m``, so ``1/m + ‖b*‖²/|B|``.
-        Normalised: left-right orthogonal invariance makes ``E⟨B_j, W⟩² = 1/(m m')``.
-        """
-        m, mp = self.shape
-        level = 1.0 / (m * mp) if normalised else 1.0 / m
-        return level + self.b_star.square().sum(-1) / self.n_test
-
-
-def make_task(
-    seeds, *, shape: tuple[int, int] = (5, 5), rank: int = 1, n_train: int = 15
-) -> SensingTask:
-    """The official matrix-sensing data, one data set per seed (``np.random.default_rng(seed)``).
-
-    Paired design: data set ``s`` depends on ``s`` only, so every width, depth and method sees
-    the same data (the official code regenerates data from a drifting global RNG).
-    """
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one data seed")
-    m, mp = shape
-    _check_int("rank", rank, 1)
-    if not 0 < n_train < m * mp:
-        raise ValueError(f"n_train must be in [1, {m * mp - 1}] for shape {shape}; got {n_train}")
-    parts = [_one_task(np.random.default_rng(s), m, mp, rank, n_train) for s in seeds]
-    stacked = [torch.from_numpy(np.stack(x)) for x in zip(*parts, strict=True)]
-    return SensingTask(*stacked, seeds=seeds)
-
-
-def _one_task(rng: np.random.Generator, m: int, mp: int, rank: int, n: int):
-    w_star = rng.standard_normal((m, rank)) @ rng.standard_normal((rank, mp))
-    w_star /= np.linalg.norm(w_star)
-    A = rng.standard_normal((n, m, mp))
-    A /= np.linalg.norm(A, axis=(1, 2), keepdims=True)
-    q, _ = np.linalg.qr(A.reshape(n, -1).T, mode="complete")
-    B = q[:, n:].T.reshape(-1, m, mp)
-    y = np.einsum("nij,ij->n", A, w_star)
-    b_star = np.einsum("nij,ij->n", B, w_star)
-    return w_star, A, y, B, b_star
 
 
 class NetworkPrior:
@@ -309,60 +184,3 @@ class InfiniteDepthPrior:
 
     def draw(self, n: int, generator: torch.Generator, dtype=torch.float32) -> torch.Tensor:
         return self.from_normals(torch.randn(n, self.n_normals, generator=generator, dtype=dtype))
-
-
-def gradient_descent(
-    task: SensingTask,
-    width: int,
-    depth: int,
-    activation: str,
-    *,
-    init_scale: float,
-    lr: float,
-    steps: int,
-    seed: int,
-) -> dict[str, np.ndarray]:
-    """The official GD baseline, batched over the task's ``S`` data sets.
-
-    Layers ``[S, rows, cols]`` with PyTorch's ``nn.Linear`` default init ``U(±1/√fan_in)`` times
-    ``init_scale`` (drawn from ``(seed, data seed)``, so batching does not change a run);
-    full-batch ``L_train``; GroupRMSprop (official ``group_rmsprop.py``): the
-    step is ``lr / (√(bias-corrected EMA_0.99 of the total squared gradient norm) + 1e-6)``
-    times the gradient, the norm taken over all layers of one run (so per data set here).
-    Returns ``{"train": [S], "gen": [S]}`` at the last step (float64 numpy).
-    """
-    _check_int("steps", steps, 1)
-    if lr <= 0 or init_scale <= 0:
-        raise ValueError(f"lr and init_scale must be > 0; got lr={lr}, init_scale={init_scale}")
-    prior = NetworkPrior(width, depth, activation, shape=task.shape)
-    S = task.n_tasks
-    layers = [[] for _ in prior.layer_shapes]
-    for data_seed in task.seeds:  # run s starts from weights that depend on (seed, s) only
-        state = np.random.SeedSequence([seed, data_seed]).generate_state(1)[0]
-        gen = torch.Generator().manual_seed(int(state))
-        for layer, (rows, cols) in zip(layers, prior.layer_shapes, strict=True):
-            u = torch.rand(rows, cols, generator=gen, dtype=torch.float64)
-            layer.append((2 * u - 1) * init_scale / cols**0.5)
-    layers = [torch.stack(layer).requires_grad_() for layer in layers]
-    G = task.measurement_operator(torch.float64)
-    ema = torch.zeros(S, dtype=torch.float64)
-
-    def forward():
-        H = prior.sigma(layers[0])
-        for w in layers[1:-1]:
-            H = prior.sigma(w @ H)
-        coords = torch.bmm(G, (layers[-1] @ H).flatten(1).unsqueeze(-1)).squeeze(-1)
-        return task._split(coords)
-
-    for t in range(1, steps + 1):
-        train, _ = forward()
-        grads = torch.autograd.grad(train.sum(), layers)
-        with torch.no_grad():
-            sq = sum(g.square().flatten(1).sum(1) for g in grads)
-            ema.mul_(0.99).add_(0.01 * sq)
-            scale = lr / ((ema / (1 - 0.99**t)).sqrt() + 1e-6)
-            for w, g in zip(layers, grads, strict=True):
-                w.sub_(scale.view(S, 1, 1) * g)
-    with torch.no_grad():
-        train, gen_loss = forward()
-    return {"train": train.numpy(), "gen": gen_loss.numpy()}

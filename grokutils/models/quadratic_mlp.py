@@ -12,7 +12,8 @@ Kumar et al.'s Fig. 2 (ICLR 2024, App. 8.3; spec 01 §2 "Fig 2" and claim 17).
 Gradients are written out (no autograd) in float32, the authors' precision. Because the inputs
 are one-hot, ``W₁ x = W₁[:, a] + W₁[:, p + b]`` is a gather and the gradient of ``W₁`` two
 scatter-adds (2× faster than the dense product here). Every run is one slice of a leading
-``[runs]`` dimension, so a sweep over α and seeds is one batched computation.
+``[runs]`` dimension, so a sweep over α and seeds is one batched computation
+(:func:`grokutils.train.quadratic_mlp_gd.train_modular_addition`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from grokutils.book.progress import progress
-from grokutils.data.modular import fixed_split, modular_labels
-from grokutils.train.trajectory import record_steps
+from grokutils.data.modular import modular_labels
 
 
 @dataclass
@@ -90,90 +89,7 @@ class QuadraticMLP:
         return self.W1t.flatten(1).norm(dim=1) + self.W2.flatten(1).norm(dim=1)
 
 
-@dataclass
-class QuadraticMLPHistory:
-    """Recorded trajectory of ``runs`` networks at ``steps [T]`` (step 0 = initialisation).
-
-    ``train_loss``, ``test_loss`` ``[runs, T]``: the MSE without the 1/α² factor;
-    ``train_acc``, ``test_acc`` ``[runs, T]`` in [0, 1] (argmax of ``f``);
-    ``weight_norm [runs, T]``: ``‖W₁‖_F + ‖W₂‖_F``.
-    """
-
-    steps: np.ndarray
-    alpha: np.ndarray
-    seed: np.ndarray
-    train_loss: np.ndarray
-    test_loss: np.ndarray
-    train_acc: np.ndarray
-    test_acc: np.ndarray
-    weight_norm: np.ndarray
-
-
 def modular_addition_units(p: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Active input units ``[2, p²]`` (``a``, ``p + b``) and labels ``(a + b) mod p``, ``[p²]``."""
     a, b = np.divmod(np.arange(p * p), p)
     return torch.from_numpy(np.stack([a, p + b])), torch.from_numpy(modular_labels("x+y", p))
-
-
-def train_modular_addition(
-    alphas,
-    seeds,
-    *,
-    p: int = 23,
-    width: int = 100,
-    steps: int = 50_000,
-    lr: float = 100.0,
-    train_fraction: float = 0.9,
-    split_seed: int = 1,
-    n_records: int = 100,
-    desc: str = "modular addition",
-) -> QuadraticMLPHistory:
-    """Train one network per ``(α, seed)`` pair (α-major) by full-batch GD and record it.
-
-    ``alphas``, ``seeds``: output scales and weight seeds (every combination is one run);
-    ``steps``: GD steps; ``lr``: the paper's η (the step is ``lr/α²``); ``n_records``:
-    log-spaced recording steps; ``split_seed`` fixes the train/test split. Deterministic for
-    fixed arguments.
-    """
-    alphas, seeds = [float(a) for a in alphas], [int(s) for s in seeds]
-    if not alphas or min(alphas) <= 0:
-        raise ValueError(f"alphas must be a non-empty list of values > 0; got {alphas}")
-    if not seeds:
-        raise ValueError("seeds must be a non-empty list")
-    for name, value in {"p": p, "width": width, "steps": steps, "n_records": n_records}.items():
-        if value < 2:
-            raise ValueError(f"{name} must be >= 2; got {value}")
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0; got {lr}")
-
-    runs = [(al, s) for al in alphas for s in seeds]
-    net = QuadraticMLP.init([r[0] for r in runs], [r[1] for r in runs], p, width)
-    units, labels = modular_addition_units(p)
-    splits = dict(zip(("train", "test"), fixed_split(p, train_fraction, split_seed), strict=True))
-    splits = {k: (units[:, idx], labels[idx]) for k, idx in splits.items()}
-    train_units, train_labels = splits["train"]
-    train_target = torch.nn.functional.one_hot(train_labels, p).to(net.W2.dtype)
-    step_size = (lr / net.alpha**2)[:, None, None]
-    record = record_steps(steps, n_records + 1)  # step 0 and n_records log-spaced steps
-    out = {k: [] for k in ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")}
-    next_record = 0
-    for t in progress(range(steps + 1), desc=desc):
-        if t == record[next_record]:
-            for split, data in splits.items():
-                loss, acc = net.mse(*data)
-                out[f"{split}_loss"].append(loss)
-                out[f"{split}_acc"].append(acc)
-            out["weight_norm"].append(net.weight_norm())
-            next_record += 1
-        if t == steps:
-            break
-        g_W1t, g_W2 = net._gradients(train_units, train_target)
-        net.W1t -= step_size * g_W1t
-        net.W2 -= step_size * g_W2
-
-    return QuadraticMLPHistory(
-        steps=record,
-        alpha=net.alpha.numpy().astype(float),
-        seed=np.array([s for _, s in runs]),
-        **{k: torch.stack(v, 1).numpy().astype(float) for k, v in out.items()},
-    )

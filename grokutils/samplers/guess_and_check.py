@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from grokutils.models.matrix_sensing import SensingTask
+from grokutils.data.matrix_sensing import SensingTask
 
 
 @dataclass(frozen=True)

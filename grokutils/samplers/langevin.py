@@ -16,25 +16,14 @@ gives every temperature the same rescaled time ``τ = c · steps`` (:func:`resca
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from grokutils.train.trajectory import Recorder, Trajectory
+
 LossAndGrad = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 """``theta [R, P] -> (loss [R], drift gradient [R, P])``."""
-
-
-@dataclass(frozen=True)
-class LangevinTrace:
-    """A Langevin run: ``loss [R, n_records]`` recorded at ``steps [n_records]`` (the loss at
-    the start of that step, i.e. after ``steps`` updates), ``sq_norm [R, n_records]`` the
-    squared parameter norm at the same times, and the final parameters ``theta [R, P]``."""
-
-    steps: np.ndarray
-    loss: np.ndarray
-    sq_norm: np.ndarray
-    theta: torch.Tensor
 
 
 def replica_grid(temperatures, n_seeds: int) -> np.ndarray:
@@ -73,8 +62,12 @@ def overdamped_langevin(
     record_every: int = 10,
     observe: Callable[[int, torch.Tensor], None] | None = None,
     project: Callable[[torch.Tensor], torch.Tensor] | None = None,
-) -> LangevinTrace:
+) -> Trajectory:
     """Run ``n_steps`` Euler–Maruyama steps of overdamped Langevin dynamics for ``R`` replicas.
+
+    Returns a :class:`~grokutils.train.trajectory.Trajectory` recorded every ``record_every``
+    steps (after that many updates): ``train_loss [R, T]`` (the potential's recorded loss),
+    ``sq_weight_norm [R, T]`` (``|θ|²``); ``final["theta"]`` the last parameters ``[R, P]``.
 
     Parameters
     ----------
@@ -105,13 +98,11 @@ def overdamped_langevin(
     noise_scale = torch.sqrt(2 * step_size * temperature)[:, None]
     eta = step_size[:, None]
     theta = theta.detach().clone()
-    steps, losses, norms = [], [], []
+    rec = Recorder(np.arange(0, n_steps + 1, record_every))
     for step in range(n_steps + 1):
         loss, grad = loss_and_grad(theta)
-        if step % record_every == 0:
-            steps.append(step)
-            losses.append(loss.detach())
-            norms.append((theta**2).sum(1))
+        if rec.due(step):
+            rec.add(step, train_loss=loss.detach(), sq_weight_norm=(theta**2).sum(1))
             if observe is not None:
                 observe(step, theta)
         if step == n_steps:
@@ -120,12 +111,7 @@ def overdamped_langevin(
         theta = theta - eta * grad + noise_scale * noise
         if project is not None:
             theta = project(theta)
-    return LangevinTrace(
-        np.asarray(steps),
-        torch.stack(losses, 1).double().numpy(),
-        torch.stack(norms, 1).double().numpy(),
-        theta,
-    )
+    return rec.trajectory(theta=theta)
 
 
 def _per_replica(value, n_rep: int, dtype, name: str) -> torch.Tensor:

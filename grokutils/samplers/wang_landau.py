@@ -14,13 +14,15 @@ carries its own error estimate (the spread between groups).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import torch
 from scipy import ndimage
+
+from grokutils.train.trajectory import Recorder, Trajectory
 
 # --------------------------------------------------------------------------------------------
 # Discrete Wang-Landau (lattice systems): flat-histogram halving vs the 1/t schedule
@@ -38,8 +40,9 @@ def wang_landau_discrete(
     check_every: int = 1000,
     ln_f_final: float = 0.0,
     record_every: int = 1000,
+    observe: Callable[[np.ndarray], Mapping[str, np.ndarray]] | None = None,
     seed: int = 0,
-) -> dict:
+) -> Trajectory:
     """Wang-Landau estimate of ``ln g`` for ``R`` independent replicas in lockstep.
 
     energy_moves(state, idx, rng) -> (new_index [R], apply): proposes one move per replica and
@@ -50,8 +53,10 @@ def wang_landau_discrete(
     or ``"1/t"`` (Belardinelli & Pereyra 2007: halve when every level was visited, until
     ``ln f <= n_levels / t``, then ``ln f = n_levels / t`` with ``t`` the trial-move count).
 
-    Returns ``steps [K]``, ``ln_g [K, R, n_levels]`` recorded every ``record_every`` steps and
-    ``ln_f [K, R]``.
+    Returns a :class:`Trajectory` over the replicas, recorded every ``record_every`` trial
+    moves (the record at step t follows the t-th move): the series ``ln_f`` and those of
+    ``observe(ln_g [R, n_levels]) -> {name: [R]}`` (e.g. the error against an exact ``ln g``);
+    ``final["ln_g"] [R, n_levels]`` is the estimate at the last record.
     """
     if schedule not in ("halving", "1/t"):
         raise ValueError(f"schedule must be 'halving' or '1/t'; got {schedule!r}")
@@ -67,7 +72,8 @@ def wang_landau_discrete(
     ln_f = np.ones(n_rep)
     tail = np.zeros(n_rep, dtype=bool)  # 1/t: replicas in the 1/t phase
     idx = energy_index.copy()
-    steps, snaps, fs = [], [], []
+    rec = Recorder(np.arange(record_every, n_steps + 1, record_every))
+    last = ln_g.copy()
     for t in range(1, n_steps + 1):
         new, apply = energy_moves(state, idx, rng)
         # accept with min(1, g(E)/g(E')): the flat-histogram acceptance of Wang & Landau (2001)
@@ -90,11 +96,10 @@ def wang_landau_discrete(
                 ln_f = np.where(tail, n_levels / t, ln_f)
             else:
                 ln_f = np.where(ln_f < ln_f_final, 0.0, ln_f)
-        if t % record_every == 0:
-            steps.append(t)
-            snaps.append(ln_g.copy())
-            fs.append(ln_f.copy())
-    return {"steps": np.array(steps), "ln_g": np.array(snaps), "ln_f": np.array(fs)}
+        if rec.due(t):
+            last = ln_g.copy()
+            rec.add(t, ln_f=ln_f, **(observe(last) if observe is not None else {}))
+    return rec.trajectory(ln_g=last)
 
 
 def normalise_ln_g(ln_g: np.ndarray, ln_total: float) -> np.ndarray:
@@ -194,20 +199,18 @@ class WLMDResult:
     """Output of :func:`wlmd`. Grids are ``[G, *bins]`` (G independent groups of walkers).
 
     entropy: ``S / k_BT`` (= ln Ω + const per group, bias excluded); hist: visits per bin since
-    the start of the production phase (or the whole run); steps ``[K]``, cv ``[K, W, d]``,
-    observed ``[K, W, k]`` and kinetic_temperature ``[K, W]`` (2KE/n / k_BT) recorded every
-    ``record_every`` steps; factor ``[K]`` the WL factor; entropy_half: the entropy at half the
-    run (a convergence diagnostic).
+    the start of the production phase (or the whole run); entropy_half: the entropy at half the
+    run (a convergence diagnostic); record: the walkers' :class:`Trajectory` (one run per
+    walker) with one series per collective variable (``cv_names``), per observable of
+    ``observe_fn`` and ``kinetic_temperature`` (2KE/n / k_BT); factor ``[T]``: the WL factor at
+    the recorded steps.
     """
 
     axes: tuple[Axis, ...]
     entropy: np.ndarray
     entropy_half: np.ndarray
     hist: np.ndarray
-    steps: np.ndarray
-    cv: np.ndarray
-    observed: np.ndarray
-    kinetic_temperature: np.ndarray
+    record: Trajectory
     factor: np.ndarray
     final_q: torch.Tensor = field(repr=False)
 
@@ -252,16 +255,19 @@ def wlmd(
     groups: int = 1,
     seed: int = 0,
     record_every: int = 100,
-    observe_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    cv_names: tuple[str, ...] = ("cv0", "cv1"),
+    observe_fn: Callable[[torch.Tensor], Mapping[str, torch.Tensor]] | None = None,
     entropy0: np.ndarray | None = None,
     progress_desc: str | None = None,
 ) -> WLMDResult:
     """Run WLMD (Alg. 3) for ``n_steps`` steps on walkers ``q0 [W, n]``.
 
     cv_fn(q [W, n]) -> cv [W, d] must be differentiable (d = len(axes), 1 or 2). Walkers
-    ``g·M … (g+1)·M - 1`` (M = W / groups) share entropy grid g. observe_fn(q) -> [W, k]: extra
-    observables recorded with the cv (no gradient; e.g. test accuracy). entropy0 ``[G, *bins]``:
-    initial ln Ω estimate (e.g. a previous run's), default zero.
+    ``g·M … (g+1)·M - 1`` (M = W / groups) share entropy grid g. Every ``record_every`` steps
+    (the record at step t measures the walkers after t steps) the record gets the cv (series
+    ``cv_names[a]``), ``observe_fn(q) -> {name: [W]}`` (extra observables, no gradient; e.g.
+    test accuracy) and the kinetic temperature. entropy0 ``[G, *bins]``: initial ln Ω
+    estimate (e.g. a previous run's), default zero.
     """
     from grokutils.book.progress import progress
 
@@ -292,7 +298,10 @@ def wlmd(
     noise = math.sqrt(cf * (2 - cf) * kT)  # eq. 5: stationary ⟨v²⟩ = k_BT
     widths = np.array([a.width for a in axes])
     lows = np.array([a.low + 0.5 * a.width for a in axes])
-    rec_steps, rec_cv, rec_obs, rec_temp, rec_f = [], [], [], [], []
+    if len(cv_names) < len(axes):
+        raise ValueError(f"cv_names must name the {len(axes)} collective variables; got {cv_names}")
+    rec = Recorder(np.arange(record_every, n_steps + 1, record_every))
+    rec_f = []
     S_half = S.copy()
     iterator = range(1, n_steps + 1)
     if progress_desc:
@@ -336,23 +345,21 @@ def wlmd(
             _count(hist, axes, cvd, group)
         if t == n_steps // 2:
             S_half = S.copy()
-        if t % record_every == 0:
-            rec_steps.append(t)
-            rec_cv.append(cvd.copy())
-            rec_temp.append((v.double() ** 2).mean(1).numpy() / kT)
-            rec_f.append(f)
+        if rec.due(t):
+            observed = {}
             if observe_fn is not None:
                 with torch.no_grad():
-                    rec_obs.append(observe_fn(q).double().numpy())
+                    observed = observe_fn(q)
+            cvs = {name: cvd[:, a] for a, name in enumerate(cv_names[: len(axes)])}
+            temperature = (v.double() ** 2).mean(1).numpy() / kT
+            rec.add(t, **cvs, **observed, kinetic_temperature=temperature)
+            rec_f.append(f)
     return WLMDResult(
         axes=axes,
         entropy=S / kT,
         entropy_half=S_half / kT,
         hist=hist,
-        steps=np.array(rec_steps),
-        cv=np.array(rec_cv),
-        observed=np.array(rec_obs) if rec_obs else np.zeros((len(rec_steps), n_walk, 0)),
-        kinetic_temperature=np.array(rec_temp),
+        record=rec.trajectory(),
         factor=np.array(rec_f),
         final_q=q,
     )
@@ -401,12 +408,15 @@ def run_difference(s_a: np.ndarray, s_b: np.ndarray, mask: np.ndarray) -> float:
 def conditional_mean(
     x: np.ndarray, obs: np.ndarray, axis: Axis, min_count: int = 20
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and count of an observable per bin of ``x`` (samples flattened).
+    """Mean and count of an observable per bin of ``x``, pooling every sample of every run.
 
     Under a bias that depends on ``x`` only, the law of the observable at fixed ``x`` is the
     unbiased (microcanonical) one, so this is ⟨A⟩(x) with S(x, A) = S₁(x) + ln P(A|x)
-    (spec §4.3). Returns ``(mean [bins], count [bins], sem [bins])``; NaN below ``min_count``.
+    (spec §4.3). ``x``, ``obs``: ``[runs, T]`` records (a Trajectory's series); samples are
+    pooled step by step (all runs at the first step, then the next, ...). Returns
+    ``(mean [bins], count [bins], sem [bins])``; NaN below ``min_count``.
     """
+    x, obs = np.asarray(x).T, np.asarray(obs).T  # step by step: the order of the sums
     idx = axis.index(x.ravel())
     o = obs.ravel()
     ok = idx >= 0
