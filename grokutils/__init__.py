@@ -1,12 +1,12 @@
-"""grokutils: the shared, tested code behind every grokbook chapter.
+"""grokutils: the shared, tested code behind every grokbook chapter, arranged by role.
 
-One idea per module: ``params`` (presets and validation), ``claims`` (claim checks),
-``seeding``, ``progress``, ``plotting``, ``sweep`` (parameter grids through joblib),
-plus ``data`` and ``metrics`` shared by chapters, ``hessian`` (Hessian-vector products),
-``samplers/`` (guess & check, Langevin, Wang-Landau), ``theory/`` (one closed-form module per
-paper), and each chapter's models and batched training loops in a module named after them
-(``committee``, ``linear_estimator``, ``two_layer_student``, ``matrix_sensing``,
-``modular_mlp``, ``ensemble``, ``landscape``).
+``book/`` (parameters, seeding, sweeps, estimates, claims, provenance, the seed runner and the
+scorecard), ``data/`` (one module per data family), ``models/``, ``train/`` (the one
+:class:`~grokutils.train.trajectory.Trajectory` record, the batched optimiser steps, the
+training loops), ``measures/`` (crossing times, stability estimators, Hessians), ``samplers/``,
+``theory/`` (one module per paper), and one module per chapter in each of ``experiments/`` (its
+sweep points and measurements), ``figures/`` (its panels) and ``checks/`` (its claims). The
+README's "Architecture" section maps each chapter to its files.
 """
 
 __version__ = "0.1.0"

@@ -250,13 +250,15 @@ class Claim:
     ) -> Claim:
         """Reproduced when the whole interval (of every part) is ``>= bound``; the reference
         defaults to the bound (``"≥ 0.5"``)."""
-        return cls.check(
+        reference = reference if reference is not None else _bound_text("≥", bound)
+        return cls.between(
             id,
             statement,
             measured,
-            reference=reference if reference is not None else _bound_text("≥", bound),
+            bound,
+            math.inf,
             source=source,
-            at_least=bound,
+            reference=reference,
             note=note,
             inconclusive_because=inconclusive_because,
         )
@@ -275,13 +277,15 @@ class Claim:
         inconclusive_because: str | None = None,
     ) -> Claim:
         """Reproduced when the whole interval (of every part) is ``<= bound``."""
-        return cls.check(
+        reference = reference if reference is not None else _bound_text("≤", bound)
+        return cls.between(
             id,
             statement,
             measured,
-            reference=reference if reference is not None else _bound_text("≤", bound),
+            -math.inf,
+            bound,
             source=source,
-            at_most=bound,
+            reference=reference,
             note=note,
             inconclusive_because=inconclusive_because,
         )
