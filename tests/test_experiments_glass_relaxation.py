@@ -111,11 +111,6 @@ def _history(test_acc, train_acc, step_every=10, runs=None):
     return Trajectory(steps, {"test_acc": test_acc, "train_acc": train_acc}, runs=runs)
 
 
-def test_first_step_reaching_counts_the_level_itself_and_inf_for_never():
-    traj = Trajectory(np.array([0, 10, 20]), {"acc": [[0.5, 1.0, 1.0], [0.0, 0.2, 0.9]]})
-    assert gx.first_step_reaching(traj, "acc", 1.0).tolist() == [10.0, math.inf]
-
-
 def test_grokking_counts_a_delayed_x_plus_y_and_a_never_generalising_x2_as_later():
     k = 12
     test = np.zeros((k, 6))

@@ -30,11 +30,16 @@ def test_recorder_records_before_the_update_and_returns_runs_by_time():
     assert traj.final["last"].tolist() == [4.0, 4.0]
 
 
-def test_first_crossing_is_inf_for_never_and_works_both_ways():
+def test_first_crossing_is_strict_and_inf_for_never():
     traj = Trajectory(np.array([0, 10, 20]), {"loss": [[1.0, 0.5, 0.05], [1.0, 0.9, 0.8]]})
     assert traj.first_crossing("loss", 0.1).tolist() == [20.0, np.inf]
-    assert traj.first_crossing("loss", 0.95, below=False).tolist() == [0.0, 0.0]
     assert traj.last("loss").tolist() == [0.05, 0.8]
+
+
+def test_first_reaching_counts_the_level_itself_and_inf_for_never():
+    traj = Trajectory(np.array([0, 10, 20]), {"acc": [[0.5, 1.0, 1.0], [0.0, 0.2, 0.9]]})
+    assert traj.first_reaching("acc", 1.0).tolist() == [10.0, np.inf]
+    assert traj.first_reaching("acc", [1.0, 0.2]).tolist() == [10.0, 10.0]
 
 
 def test_select_and_concat_keep_runs_aligned():

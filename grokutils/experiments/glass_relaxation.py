@@ -62,14 +62,6 @@ GROKKED = 0.95
 """Test accuracy at which a run counts as generalised (the chapter's 95 %)."""
 
 
-def first_step_reaching(traj: Trajectory, name: str, level: float) -> np.ndarray:
-    """``[runs]``: first recorded step at which series ``name`` is ``>= level`` (``inf`` for
-    never). Unlike :meth:`Trajectory.first_crossing` the level itself counts (train accuracy
-    100 % is reached, not crossed)."""
-    hit = traj[name] >= level
-    return np.where(hit.any(1), traj.steps[hit.argmax(1)].astype(float), np.inf)
-
-
 # ---------------------------------------------------------------------- 4×4 Ising, exact DOS
 
 
@@ -308,8 +300,8 @@ def grokking_runs(base: Trajectory, tasks: Sequence[str]) -> dict[str, dict[str,
     """Per task, the weight-decay networks of :func:`grokking_baseline` in seed order: ``fit``
     (first step with train accuracy 100 %), ``grok`` (first step with test accuracy ≥ 95 %),
     both ``inf`` when never reached, and ``best`` (best test accuracy), ``[S]`` each."""
-    fit = first_step_reaching(base, "train_acc", 1.0)
-    grok = first_step_reaching(base, "test_acc", GROKKED)
+    fit = base.first_reaching("train_acc", 1.0)
+    grok = base.first_reaching("test_acc", GROKKED)
     best = base.test_acc.max(1)
     out = {}
     for task in tasks:
@@ -444,8 +436,8 @@ def fixed_norm_holds(
     """C8 seed by seed (network k of every width): at every width test accuracy reaches 95 %
     within the budget and at most ``ratio`` × the step where train accuracy reaches 95 %
     (or ``min_steps``), and the widths' test steps lie within a factor ``ratio``, ``[S]``."""
-    test = np.array([first_step_reaching(o, "test_acc", GROKKED) for o in fixed.values()])
-    train = np.array([first_step_reaching(o, "train_acc", GROKKED) for o in fixed.values()])
+    test = np.array([o.first_reaching("test_acc", GROKKED) for o in fixed.values()])
+    train = np.array([o.first_reaching("train_acc", GROKKED) for o in fixed.values()])
     no_delay = (np.isfinite(test) & (test <= ratio * np.maximum(train, min_steps))).all(0)
     with np.errstate(invalid="ignore"):
         same = test.max(0) <= ratio * test.min(0)
@@ -461,9 +453,7 @@ class FixedNormControl:
     @property
     def test_steps(self) -> dict[int, list[float]]:
         """Per width, each seed's test-95 % step (``inf``: never)."""
-        return {
-            h: first_step_reaching(t, "test_acc", GROKKED).tolist() for h, t in self.trajs.items()
-        }
+        return {h: t.first_reaching("test_acc", GROKKED).tolist() for h, t in self.trajs.items()}
 
     @property
     def holds(self) -> np.ndarray:
@@ -856,7 +846,7 @@ def wand_runs(run: Trajectory) -> dict[str, np.ndarray]:
     """Per WanD network of one sweep point: ``grok`` (first step with test accuracy ≥ 95 %,
     ``inf`` never) and ``norm_ratio`` (final ‖θ‖ over the thermal-noise norm), ``[S]``."""
     return {
-        "grok": first_step_reaching(run, "test_acc", GROKKED),
+        "grok": run.first_reaching("test_acc", GROKKED),
         "norm_ratio": run.last("weight_norm") / run.last("thermal_norm"),
     }
 

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grokutils.book.claims import monotone_rows
 from grokutils.book.estimates import Estimate
 from grokutils.measures.crossings import grokking_delay, interpolated_crossing
-
-_LARGEST = 1e300
 
 
 def seed_table(sweep, values) -> np.ndarray:
@@ -140,20 +139,16 @@ def table(sweep, values, key: str) -> tuple[np.ndarray, np.ndarray]:
     return axis[order], seed_table(sweep, values)[:, order]
 
 
-def _largest_if_missing(values) -> np.ndarray:
-    return np.nan_to_num(np.asarray(values, dtype=float), nan=_LARGEST, posinf=_LARGEST)
-
-
 def non_decreasing(table) -> np.ndarray:
     """Per row of ``table [units, k]``: non-decreasing along the row (``inf``/``nan``, a
     threshold never crossed, counts as the largest value). Returns bools ``[units]``."""
-    return np.all(np.diff(_largest_if_missing(table), axis=1) >= 0, axis=1)
+    return monotone_rows(table, +1, nan="largest", strict=False)
 
 
 def non_increasing(table) -> np.ndarray:
     """Per row of ``table [units, k]``: non-increasing along the row (``inf``/``nan`` counts
     as the largest value). Returns bools ``[units]``."""
-    return np.all(np.diff(_largest_if_missing(table), axis=1) <= 0, axis=1)
+    return monotone_rows(table, -1, nan="largest", strict=False)
 
 
 def log_increments(table) -> np.ndarray:

@@ -93,14 +93,17 @@ class Trajectory:
         """``[runs]``: the series' last record."""
         return self.series[name][:, -1]
 
-    def first_crossing(self, name: str, threshold, *, below: bool = True) -> np.ndarray:
-        """``[runs]``: first recorded step at which ``name`` is below ``threshold`` (above it
-        when ``below=False``); ``inf`` for a run that never gets there. ``threshold``: a scalar
-        or ``[runs]``."""
-        values = self.series[name]
-        if below:
-            return first_crossing(self.steps, values, threshold)
-        return first_crossing(self.steps, -values, -np.asarray(threshold, dtype=float))
+    def first_crossing(self, name: str, threshold) -> np.ndarray:
+        """``[runs]``: first recorded step at which ``name`` is strictly below ``threshold``
+        (a loss crossing a threshold); ``inf`` for a run that never gets there. ``threshold``:
+        a scalar or ``[runs]``."""
+        return first_crossing(self.steps, self.series[name], threshold)
+
+    def first_reaching(self, name: str, level) -> np.ndarray:
+        """``[runs]``: first recorded step at which ``name`` is ``>= level`` (an accuracy
+        reaching 100 %: the level itself counts); ``inf`` for a run that never gets there."""
+        hit = self.series[name] >= np.reshape(level, (-1, 1))
+        return np.where(hit.any(1), self.steps[hit.argmax(1)].astype(float), np.inf)
 
     def select(self, which) -> Trajectory:
         """The runs ``which`` (a boolean mask or indices ``[runs']``) of this trajectory."""
