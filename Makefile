@@ -9,6 +9,8 @@
 #   make lint   ruff check + format check, notebooks included
 #   make seeds  every chapter at PRESET for SEEDS seed offsets (archived in results/PRESET/)
 #   make parameters  rewrite the chapters' parameters cells from chapters/presets/*.yaml
+#   make projections  dry-run every chapter at PRESET (default paper), one at a time, and
+#               archive each projection in results/PRESET/<chapter>/dry-run.json
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -26,7 +28,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test refs lint clean chromium seeds parameters
+.PHONY: book test refs lint clean chromium seeds parameters projections
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -82,4 +84,11 @@ FIRST_SEED ?= 1
 JOBS ?= 2
 seeds: $(INSTALLED)
 	$(BIN)/python -m grokutils.book.seed_runner --preset $(PRESET) --seeds $(SEEDS) \
-	  --first $(FIRST_SEED) --jobs $(JOBS) $(if $(CHAPTERS),--chapters $(CHAPTERS))
+	  --first $(FIRST_SEED) --jobs $(JOBS) $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
+	  $(if $(DEVICE),--device $(DEVICE))
+
+# One at a time: a projection timed beside another run would be inflated by it.
+projections: PRESET = paper
+projections: $(INSTALLED)
+	$(BIN)/python -m grokutils.book.seed_runner --preset $(PRESET) --seeds 1 --first 0 \
+	  --jobs 1 --dry-run $(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(DEVICE),--device $(DEVICE))

@@ -149,13 +149,22 @@ def test_gd_grids_take_the_official_initialisation_scales(quick):
     ]
 
 
-def test_gd_table_stacks_the_last_record_of_each_trajectory():
-    kwargs = dict(width=5, depth=2, seeds=[0, 1], init_scale=1e-3, lr=1e-2, steps=5)
+def test_gd_table_stacks_the_record_100_steps_before_the_last():
+    kwargs = dict(width=5, depth=2, seeds=[0, 1], init_scale=1e-3, lr=1e-2, steps=130)
     runs = [gc.gd_point(a, sampler_seed=0, **kwargs) for a in ("linear", "tanh")]
     table = gc.gd_table(runs + runs, ["linear", "tanh"])  # two grid points per activation
     assert set(table) == {"linear", "tanh"}
     assert table["tanh"]["test_loss"].shape == (2, 2)
-    np.testing.assert_array_equal(table["linear"]["train_loss"][0], runs[0].last("train_loss"))
+    at = list(runs[0].steps).index(30)  # official train_gd: last log at epoch epochs − 100
+    np.testing.assert_array_equal(table["linear"]["train_loss"][0], runs[0]["train_loss"][:, at])
+    assert runs[0].steps[-1] == 130
+
+
+def test_gd_depth_points_give_leaky_relu_its_own_step_count():
+    paper = params.load("03_guess_and_check", "paper", presets_dir="chapters/presets")
+    steps = {(pt["activation"], pt["depth"]): pt["steps"] for pt in gc.gd_depth_points(paper, [0])}
+    assert {s for (a, _), s in steps.items() if a != "leaky_relu"} == {20000}
+    assert {s for (a, _), s in steps.items() if a == "leaky_relu"} == {50000}
 
 
 def _conditioned(mean, prior, p_accept=1e-5, method="x"):

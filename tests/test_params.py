@@ -78,7 +78,7 @@ def test_default_preset_comes_from_the_environment(folder, monkeypatch):
             {"backend": "spark"},
             "backend must be one of serial, processes, dask; got 'spark'",
         ),
-        ("quick", {"plot": "false"}, "plot must be True or False; got the string 'false'"),
+        ("quick", {"plot": "no"}, "plot must be True or False; got the string 'no'"),
         ("quick", {"widths": [4, 16]}, "widths must contain [8]"),
     ],
 )

@@ -1,7 +1,9 @@
 """Archived runs: claims reports of runs the build cannot afford, kept in ``results/``.
 
 The seed runner (:mod:`grokutils.book.seed_runner`) writes each run's claims JSON, provenance
-stamp included, to ``results/<preset>/<chapter>/seed-<k>.json``; nothing else writes there.
+stamp included, to ``results/<preset>/<chapter>/seed-<k>.json`` (``seed-<k>.cuda.json`` for a
+run on a GPU) and each dry run's projection to ``results/<preset>/<chapter>/dry-run.json``
+(``dry-run.cuda.json``); nothing else writes there.
 The scorecard shows, beside each claim's verdict in the build, how the archived runs of the
 same preset decided it, and marks an archived run *stale* when its stamp's package or chapter
 fingerprint differs from the build's (the code that made it is not the code of the book).
@@ -19,8 +21,53 @@ RESULTS_DIR = "results"
 """Folder of the archived runs, relative to the book's root."""
 
 
-def archive_path(root: Path, preset: str, chapter: str, seed: int) -> Path:
-    return Path(root) / RESULTS_DIR / preset / chapter / f"seed-{seed}.json"
+def archive_path(root: Path, preset: str, chapter: str, seed: int, device: str = "cpu") -> Path:
+    suffix = "" if device == "cpu" else f".{device}"
+    return Path(root) / RESULTS_DIR / preset / chapter / f"seed-{seed}{suffix}.json"
+
+
+def dry_run_path(root: Path, preset: str, chapter: str, device: str = "cpu") -> Path:
+    suffix = "" if device == "cpu" else f".{device}"
+    return Path(root) / RESULTS_DIR / preset / chapter / f"dry-run{suffix}.json"
+
+
+def load_projections(root: Path, preset: str) -> dict[str, list[dict]]:
+    """Archived dry runs of ``preset`` by chapter: ``{chapter: [projection, ...]}``."""
+    folder = Path(root) / RESULTS_DIR / preset
+    projections: dict[str, list[dict]] = {}
+    for path in sorted(folder.glob("*/dry-run*.json")):
+        projections.setdefault(path.parent.name, []).append(json.loads(path.read_text()))
+    return projections
+
+
+def paper_scale(
+    runs: Iterable[Mapping], projections: Iterable[Mapping], claim_id: str, current: Mapping | None
+) -> str:
+    """What the scorecard's "paper scale" column says of one claim: the verdict of each
+    archived run at the ``paper`` preset with its hardware and date (``stale`` when it ran
+    other code than the build), else the projected wall time of each archived dry run and the
+    hardware it was measured on, else ``not run``."""
+    parts = []
+    for run in runs:
+        verdict = _verdict_of(run, claim_id) or "not reported"
+        stamp = run.get("provenance") or {}
+        where = stamp.get("gpu") or stamp.get("cpu") or "?"
+        stale = ", stale" if is_stale(run, current) else ""
+        parts.append(
+            f"{verdict} (seed {run.get('seed')}, {where}, {stamp.get('finished', '?')[:10]}{stale})"
+        )
+    if parts:
+        return "; ".join(parts)
+    for projection in projections:
+        stamp = projection.get("provenance") or {}
+        where = stamp.get("gpu") or stamp.get("cpu") or "?"
+        hours = projection["projected_s"] / 3600
+        stale = ", stale" if is_stale(projection, current) else ""
+        parts.append(
+            f"not run: projected {hours:.1f} h on {where}{stale} "
+            f"(peak {projection['peak_rss_mib'] / 1024:.1f} GiB)"
+        )
+    return "; ".join(parts) or "not run"
 
 
 def load_archived(root: Path, preset: str) -> dict[str, list[dict]]:
@@ -99,5 +146,6 @@ def _by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _seed_order(path: Path) -> tuple[str, int]:
-    return path.parent.name, int(path.stem.removeprefix("seed-"))
+def _seed_order(path: Path) -> tuple[str, int, str]:
+    seed, _, device = path.stem.removeprefix("seed-").partition(".")
+    return path.parent.name, int(seed), device

@@ -279,10 +279,10 @@ def _check_type(name: str, value: Any, kind: str, spec: Mapping[str, Any]) -> An
     if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind == "bool" and isinstance(value, str):
-        raise ParameterError(
-            f"{name} must be True or False; got the string {value!r} "
-            "(papermill -p passes 'false' as text: write -p " + name + " False)"
-        )
+        # papermill's -p passes `true` and `false` as text
+        if value.lower() not in ("true", "false"):
+            raise ParameterError(f"{name} must be True or False; got the string {value!r}")
+        return value.lower() == "true"
     if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
         raise ParameterError(
             f"{name} must be {kind} ({_describe(spec)}); got {type(value).__name__} {value!r}"

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from grokutils.book import device as devices
 from grokutils.book.params import Params, presets_path
 from grokutils.book.sweep import source_fingerprint
 
@@ -28,6 +29,7 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
     """The provenance of a run of ``params.chapter``: a flat dict of strings and numbers
     (``overrides``: the parameters that differ from the preset, ``"name=value; ..."``)."""
     commit, dirty = git_state()
+    device = devices.resolve(params.values.get("device", "cpu"))
     return {
         "commit": commit,
         "dirty": dirty,
@@ -36,9 +38,10 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
         "preset": params.preset,
         "seed": params.seed,
         "overrides": "; ".join(f"{k}={v!r}" for k, v in sorted(params.overrides.items())),
-        "device": "cpu",
+        "device": device,
+        "dtype": devices.DTYPE_POLICY,
         "cpu": cpu_model(),
-        "gpu": None,
+        "gpu": torch.cuda.get_device_name() if device == "cuda" else None,
         "threads": torch.get_num_threads(),
         "python": platform.python_version(),
         "torch": torch.__version__,

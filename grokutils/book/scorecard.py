@@ -19,7 +19,13 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from grokutils.book.archive import RESULTS_DIR, agreement, load_archived
+from grokutils.book.archive import (
+    RESULTS_DIR,
+    agreement,
+    load_archived,
+    load_projections,
+    paper_scale,
+)
 from grokutils.book.claims import HTML_MARKER, Verdict, provenance_line, verdict_css
 
 logger = logging.getLogger(__name__)
@@ -99,13 +105,18 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
         f"Intervals are two-sided 95 % over each run's independent units (seeds, data sets). "
         f"Archived: how the runs of the same preset at other seed offsets, kept in "
         f"{RESULTS_DIR}/<preset>/, decided the claim (stale runs ran other code and are not "
-        f"counted)."
+        f"counted). Paper scale: the verdict of the archived runs at the paper preset, with "
+        f"their hardware and date, or, for a chapter not yet run at paper scale, the wall time "
+        f"its dry run projects and the machine it was measured on."
     )
     stamps = [nodes.paragraph(text="Provenance of this build: " + _build_stamp(reports))]
     summary_rows, scope_rows, claim_rows = [], [], []
+    root = Path(app.srcdir)
+    paper_runs, projections = load_archived(root, "paper"), load_projections(root, "paper")
     for chapter in sorted(reports):
         report = reports[chapter]
-        archived = load_archived(Path(app.srcdir), report["preset"]).get(report["chapter"], [])
+        archived = load_archived(root, report["preset"]).get(report["chapter"], [])
+        paper = paper_runs.get(report["chapter"], []), projections.get(report["chapter"], [])
         agree = agreement(archived, report)
         counts = [sum(c["verdict"] == v.value for c in report["claims"]) for v in Verdict]
         scope = report.get("scope") or {}
@@ -127,6 +138,7 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
                     claim["id"] + (" (q)" if claim.get("expected_at_quick") else ""),
                     _verdict(claim["verdict"]),
                     str(agree[claim["id"]]),
+                    paper_scale(*paper, claim["id"], report.get("provenance")),
                     claim["statement"],
                     claim["reference"],
                     claim["source"],
@@ -139,7 +151,8 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
     verdicts = [v.value for v in Verdict]
     summary = _table(["chapter", "preset", *verdicts], summary_rows)
     scope = _table(["chapter", "replication", "covers", "scale", "left out"], scope_rows)
-    header = ["chapter", "claim", "verdict", "archived", "statement", "reference", "source"]
+    header = ["chapter", "claim", "verdict", "archived", "paper scale", "statement"]
+    header += ["reference", "source"]
     claims = _table([*header, "measured", "95 % interval", "tolerance", "note"], claim_rows)
     legend = nodes.paragraph(text="(q): in the chapter's quick set, asserted by CI at every run.")
     return [intro, *stamps, summary, scope, legend, claims]

@@ -12,6 +12,11 @@ whether a claim of the quick set failed anywhere, and every flip between *reprod
     python -m grokutils.book.seed_runner --preset book --seeds 3 --first 1 \
         --chapters 03_guess_and_check
     python -m grokutils.book.seed_runner --preset book --seeds 1 --first 0 --no-archive --reuse
+    python -m grokutils.book.seed_runner --preset paper --seeds 1 --first 0 --dry-run
+
+``--dry-run`` runs each chapter with ``-p dry_run true`` and archives its projection as
+``results/<preset>/<chapter>/dry-run.json``; ``--device cuda`` passes ``-p device cuda`` (runs
+on a GPU are archived as ``seed-<k>.cuda.json``, ``dry-run.cuda.json``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,8 +36,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from grokutils.book.archive import RESULTS_DIR, archive_path, is_stale, load_archived, verdict_table
+from grokutils.book.archive import (
+    RESULTS_DIR,
+    archive_path,
+    dry_run_path,
+    is_stale,
+    load_archived,
+    verdict_table,
+)
 from grokutils.book.claims import Verdict
+from grokutils.book.device import DEVICES
+from grokutils.book.dry_run import DRY_RUN_SUFFIX
 from grokutils.book.params import PRESETS
 from grokutils.book.provenance import chapter_fingerprint
 from grokutils.book.sweep import source_fingerprint
@@ -72,11 +87,19 @@ def run_chapter(
     *,
     archive: bool = True,
     reuse: bool = False,
+    dry_run: bool = False,
+    device: str | None = None,
+    archive_root: Path | None = None,
+    timeout_s: float | None = None,
 ) -> Run:
     """Execute one chapter at ``preset`` and ``seed`` through papermill into
-    ``_build/seeds/<preset>/<chapter>/seed-<seed>.ipynb``; archive its claims if ``archive``.
-    With ``reuse`` (and without ``archive``) an execution of the same inputs is kept."""
-    executed = root / "_build" / "seeds" / preset / chapter / f"seed-{seed}.ipynb"
+    ``_build/seeds/<preset>/<chapter>/seed-<seed>.ipynb`` and archive its claims (with
+    ``dry_run``: its projection) in ``results/``, both under ``archive_root`` (default
+    ``root``); ``archive=False`` keeps only the executed notebook. ``device`` given:
+    ``-p device <device>``. A run past ``timeout_s`` seconds is stopped (no report). With
+    ``reuse`` (and without ``archive``) an execution of the same inputs is kept."""
+    name = ("dry-run" if dry_run else f"seed-{seed}") + (f".{device}" if device else "")
+    executed = (archive_root or root) / "_build" / "seeds" / preset / chapter / f"{name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     inputs, stamp = inputs_of(chapter, root), executed.with_suffix(".inputs")
     if reuse and not archive and executed.is_file() and stamp.is_file():
@@ -87,32 +110,50 @@ def run_chapter(
     with tempfile.TemporaryDirectory() as claims_dir:
         env = {**os.environ, "GROKBOOK_CLAIMS_DIR": claims_dir, "TQDM_DISABLE": "1"}
         env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        result = subprocess.run(
-            [
-                str(papermill),
-                f"{chapter}.ipynb",
-                str(executed),
-                "-p",
-                "preset",
-                preset,
-                "-p",
-                "seed",
-                str(seed),
-                "--no-progress-bar",
-            ],
+        command = [
+            str(papermill),
+            f"{chapter}.ipynb",
+            str(executed),
+            "-p",
+            "preset",
+            preset,
+            "-p",
+            "seed",
+            str(seed),
+            *(["-p", "dry_run", "true"] if dry_run else []),
+            *(["-p", "device", device] if device else []),
+            "--no-progress-bar",
+        ]
+        # its own process group: a timeout stops papermill and the kernel it started
+        process = subprocess.Popen(
+            command,
             cwd=root / "chapters",
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
+        try:
+            _, stderr = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return Run(chapter, seed, None, time.monotonic() - start, f"timed out ({timeout_s} s)")
         seconds = time.monotonic() - start
-        saved = Path(claims_dir) / f"{chapter}.json"
+        saved = Path(claims_dir) / f"{chapter}{DRY_RUN_SUFFIX if dry_run else '.json'}"
         if not saved.is_file():
-            return Run(chapter, seed, None, seconds, _tail(result.stderr))
+            return Run(chapter, seed, None, seconds, _tail(stderr))
         stamp.write_text(inputs)
         if not archive:
             return Run(chapter, seed, executed, seconds)
-        target = archive_path(root, preset, chapter, seed)
+        ran_on = json.loads(saved.read_text())["provenance"]["device"]
+        into = archive_root or root
+        target = (
+            dry_run_path(into, preset, chapter, ran_on)
+            if dry_run
+            else archive_path(into, preset, chapter, seed, ran_on)
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(saved, target)
     # a failing quick claim raises after the report was saved: that run still counts
@@ -128,14 +169,16 @@ def run_all(
     *,
     archive: bool = True,
     reuse: bool = False,
+    dry_run: bool = False,
+    device: str | None = None,
 ) -> list[Run]:
     """Every chapter at every seed, ``jobs`` at a time, in chapter order."""
     order = [(c, s) for c in chapters for s in seeds]
+    options = dict(archive=archive, reuse=reuse, dry_run=dry_run, device=device)
     runs = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {
-            pool.submit(run_chapter, c, preset, s, root, archive=archive, reuse=reuse): (c, s)
-            for c, s in order
+            pool.submit(run_chapter, c, preset, s, root, **options): (c, s) for c, s in order
         }
         for future in as_completed(futures):
             run = future.result()
@@ -232,6 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="with --no-archive: keep an execution whose code and presets did not change",
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="time a few steps of every experiment (-p dry_run true) and archive the projection",
+    )
+    parser.add_argument("--device", choices=DEVICES, help="-p device for every run")
     args = parser.parse_args(argv)
     known = chapters_of_book()
     chapters = args.chapters or known
@@ -246,9 +295,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     runs = run_all(
-        chapters, args.preset, seeds, args.jobs, archive=not args.no_archive, reuse=args.reuse
+        chapters,
+        args.preset,
+        seeds,
+        args.jobs,
+        archive=not args.no_archive,
+        reuse=args.reuse,
+        dry_run=args.dry_run,
+        device=args.device,
     )
-    if not args.no_archive:
+    if not args.no_archive and not args.dry_run:
         summary = ROOT / RESULTS_DIR / args.preset / "agreement.md"
         summary.write_text(agreement_markdown(args.preset))
         print(f"agreement: {summary.relative_to(ROOT)}")

@@ -8,12 +8,15 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from grokutils.book.device import activate
+
 _blas_limits = None
 
 
-def seed_everything(seed: int, threads: int = 1) -> np.random.Generator:
-    """Seed ``random``, numpy and torch, fix the thread counts and ask torch for
-    deterministic algorithms; return a fresh ``np.random.Generator`` for this seed.
+def seed_everything(seed: int, threads: int = 1, device: str = "cpu") -> np.random.Generator:
+    """Seed ``random``, numpy and torch, fix the thread counts, ask torch for deterministic
+    algorithms and make ``device`` (``cpu``, ``cuda`` or ``auto``, see
+    :mod:`grokutils.book.device`) the default; return a fresh ``np.random.Generator``.
 
     ``threads`` bounds torch's intra-op threads and the BLAS/OpenMP pools (one thread is
     faster than two for the small matrices of this book, and bit-reproducible).
@@ -23,6 +26,7 @@ def seed_everything(seed: int, threads: int = 1) -> np.random.Generator:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}")
     if not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int; got {threads!r}")
+    activate(device)  # first: it checks the device and sets CUDA's determinism switches
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (libraries that still draw from the global state)
     torch.manual_seed(seed)
@@ -33,5 +37,6 @@ def seed_everything(seed: int, threads: int = 1) -> np.random.Generator:
 
 
 def torch_generator(seed: int) -> torch.Generator:
-    """A CPU ``torch.Generator`` seeded with ``seed``, for draws that must not share state."""
-    return torch.Generator().manual_seed(seed)
+    """A ``torch.Generator`` on the default device (:func:`grokutils.book.device.activate`),
+    seeded with ``seed``, for draws that must not share state."""
+    return torch.Generator(device=torch.get_default_device()).manual_seed(seed)

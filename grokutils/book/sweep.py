@@ -2,9 +2,10 @@
 
 :func:`run` evaluates ``fn(**point)`` for every point of a grid and returns the results in
 grid order. Each finished point is written at once to an on-disk cache keyed by the function,
-the point and a fingerprint of the package's source, so an interrupted sweep resumes where it
-stopped and a change to the code never serves stale results. The cache lives on the calling
-machine (results travel back from the workers), so Dask workers need no shared disk.
+the point, the device and dtype policy, and a fingerprint of the package's source, so an
+interrupted sweep resumes where it stopped and a change to the code never serves stale results.
+The cache lives on the calling machine (results travel back from the workers), so Dask workers
+need no shared disk.
 
 Batch inside ``fn`` (seeds, chains, candidates as tensor dimensions); use the grid only for
 points that cannot share a tensor computation.
@@ -23,12 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import torch
 
+from grokutils.book import device as devices
 from grokutils.book.progress import progress
 
 BACKENDS = ("serial", "processes", "dask")
 CACHE_ENV = "GROKBOOK_CACHE_DIR"
 """Default cache folder of sweeps (else ``~/.cache/grokbook/sweeps``)."""
+DASHBOARD_ENV = "GROKBOOK_DASK_DASHBOARD"
+"""Address of the local Dask cluster's dashboard, e.g. ``:8787`` (needs ``bokeh``); unset: none.
+A cluster given by ``scheduler`` has its own dashboard."""
 
 
 def grid(**axes: Iterable[Any]) -> list[dict[str, Any]]:
@@ -49,6 +55,7 @@ def run(
     cache_dir: str | Path | None = None,
     cache: bool = True,
     desc: str = "sweep",
+    device: str | None = None,
 ) -> list[Any]:
     """``[fn(**point) for point in points]``, evaluated on ``backend``, cached on disk.
 
@@ -58,10 +65,13 @@ def run(
     when ``scheduler`` is None). ``fn`` must be a module-level function of an importable
     module (workers import it; the cache keys on its name). Results are the same on every
     backend when ``fn`` is deterministic given its arguments (pass seeds in the points).
+    ``device`` (``cpu``, ``cuda`` or ``auto``; default: the caller's default device, which
+    :func:`~grokutils.book.seeding.seed_everything` set) is where every call runs.
     """
     points = [dict(p) for p in points]
     _check_arguments(fn, backend, n_jobs, scheduler)
-    store = ResultCache(cache_dir, fn) if cache else None
+    device = devices.resolve(device or torch.get_default_device().type)
+    store = ResultCache(cache_dir, fn, device) if cache else None
     results: dict[int, Any] = {}
     todo = []
     for index, point in enumerate(points):
@@ -72,7 +82,7 @@ def run(
     if todo:
         with ExitStack() as stack:
             parallel = _parallel(backend, n_jobs, scheduler, stack)
-            calls = (joblib.delayed(_indexed_call)(fn, i, points[i]) for i in todo)
+            calls = (joblib.delayed(_indexed_call)(fn, i, points[i], device) for i in todo)
             bar = stack.enter_context(progress(total=len(points), initial=len(results), desc=desc))
             for index, value in parallel(calls):
                 if store is not None:
@@ -83,16 +93,18 @@ def run(
 
 
 class ResultCache:
-    """One file per (function, point, package source) in ``cache_dir/<module.function>/``."""
+    """One file per (function, point, device and dtype policy, package source) in
+    ``cache_dir/<module.function>/``."""
 
-    def __init__(self, cache_dir: str | Path | None, fn: Callable[..., Any]):
+    def __init__(self, cache_dir: str | Path | None, fn: Callable[..., Any], device: str = "cpu"):
         root = cache_dir or os.environ.get(CACHE_ENV) or Path.home() / ".cache/grokbook/sweeps"
         self.name = f"{fn.__module__}.{fn.__qualname__}"
         self.folder = Path(root) / self.name
         self.fingerprint = source_fingerprint(fn.__module__.split(".")[0])
+        self.device = (device, devices.DTYPE_POLICY, devices.TF32)
 
     def path(self, point: Mapping[str, Any]) -> Path:
-        key = joblib.hash((self.name, sorted(point.items()), self.fingerprint))
+        key = joblib.hash((self.name, sorted(point.items()), self.device, self.fingerprint))
         return self.folder / f"{key}.pkl"
 
     def has(self, point: Mapping[str, Any]) -> bool:
@@ -123,8 +135,11 @@ def source_fingerprint(package: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _indexed_call(fn: Callable[..., Any], index: int, point: Mapping[str, Any]) -> tuple[int, Any]:
-    return index, fn(**point)
+def _indexed_call(
+    fn: Callable[..., Any], index: int, point: Mapping[str, Any], device: str
+) -> tuple[int, Any]:
+    with devices.using(device):
+        return index, fn(**point)
 
 
 def _check_arguments(fn: Callable[..., Any], backend: str, n_jobs: int, scheduler: str | None):
@@ -150,7 +165,11 @@ def _parallel(backend: str, n_jobs: int, scheduler: str | None, stack: ExitStack
 
     if scheduler is None:
         cluster = stack.enter_context(
-            LocalCluster(n_workers=n_jobs, threads_per_worker=1, dashboard_address=None)
+            LocalCluster(
+                n_workers=n_jobs,
+                threads_per_worker=1,
+                dashboard_address=os.environ.get(DASHBOARD_ENV),
+            )
         )
     # joblib's dask backend uses the client entered last
     stack.enter_context(Client(cluster if scheduler is None else scheduler))

@@ -80,7 +80,8 @@ def scope(p) -> Scope:
             f"widths {p.widths}, depths {p.depths}; {p.n_seeds} / {p.n_seeds_depth} data sets; "
             f"RB-IS with {p.rbis_inner} feature draws and subset simulation with "
             f"{p.ss_particles} particles instead of 1e8 / 1e9 rejection draws; GD "
-            f"{p.gd_width_steps} / {p.gd_depth_steps} steps; preset {p.preset}"
+            f"{p.gd_width_steps} / {p.gd_depth_steps} (Leaky ReLU {p.gd_depth_steps_leaky}) steps, "
+            f"L_gen at step − 100 as the official code; preset {p.preset}"
         ),
         left_out=(
             "Figs. 3/4 (momentum: the official optimiser ignores it, so they equal Figs. 1/2), "

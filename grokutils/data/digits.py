@@ -96,10 +96,10 @@ def perturbed_digits(
     k = np.arange(1, n_datasets)
     members[k, k - 1] = n_train + k - 1
     return PerturbedDigits(
-        x=torch.from_numpy(np.concatenate([d["x_train"], d["x_pool"]])),
-        labels=torch.from_numpy(labels),
+        x=torch.as_tensor(np.concatenate([d["x_train"], d["x_pool"]])),
+        labels=torch.as_tensor(labels),
         noise_levels=levels,
-        members=torch.from_numpy(members),
-        x_test=torch.from_numpy(d["x_test"]),
-        y_test=torch.from_numpy(d["y_test"]),
+        members=torch.as_tensor(members),
+        x_test=torch.as_tensor(d["x_test"]),
+        y_test=torch.as_tensor(d["y_test"]),
     )

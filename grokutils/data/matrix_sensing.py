@@ -124,7 +124,7 @@ def make_task(
     if not 0 < n_train < m * mp:
         raise ValueError(f"n_train must be in [1, {m * mp - 1}] for shape {shape}; got {n_train}")
     parts = [_one_task(np.random.default_rng(s), m, mp, rank, n_train) for s in seeds]
-    stacked = [torch.from_numpy(np.stack(x)) for x in zip(*parts, strict=True)]
+    stacked = [torch.as_tensor(np.stack(x)) for x in zip(*parts, strict=True)]
     return SensingTask(*stacked, seeds=seeds)
 
 

@@ -43,6 +43,6 @@ class ModularData:
     def build(cls, tasks: list[str], p: int, split_seed: int = 0) -> ModularData:
         """Data for networks whose tasks are ``tasks`` (one entry per network), 50 % split."""
         train, test = fixed_split(p, 0.5, split_seed)
-        pairs = torch.from_numpy(np.stack(np.divmod(np.arange(p * p), p), axis=1))
-        labels = torch.from_numpy(np.stack([modular_labels(t, p) for t in tasks]))
+        pairs = torch.as_tensor(np.stack(np.divmod(np.arange(p * p), p), axis=1))
+        labels = torch.as_tensor(np.stack([modular_labels(t, p) for t in tasks]))
         return cls(pairs[train], pairs[test], labels[:, train], labels[:, test])

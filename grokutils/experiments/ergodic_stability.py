@@ -37,6 +37,7 @@ import torch
 from scipy import stats
 
 from grokutils.book.estimates import Estimate
+from grokutils.book.seeding import torch_generator
 from grokutils.data.digits import PerturbedDigits, perturbed_digits
 from grokutils.measures.hessian import top_eigenvalue
 from grokutils.measures.stability import (
@@ -568,10 +569,10 @@ def sharpness(
     def loss(params: list[torch.Tensor]) -> torch.Tensor:
         return per_example_loss(mlp_logits(params, x), labels).mean(1).sum()
 
-    weights = [torch.from_numpy(w[rows]) for w in traj.final["weights"]]
-    generator = torch.Generator().manual_seed(seed)
+    weights = [torch.as_tensor(w[rows]) for w in traj.final["weights"]]
+    generator = torch_generator(seed)
     top = top_eigenvalue(loss, weights, n_iter=n_iter, batched=True, generator=generator)
-    return top.numpy().astype(np.float64)
+    return top.cpu().numpy().astype(np.float64)
 
 
 def sharpness_table(data: PerturbedDigits, traj: Trajectory, seed: int = 0) -> pd.DataFrame:

@@ -33,6 +33,7 @@ import torch
 from scipy import stats
 
 from grokutils.book.estimates import LEVEL, Estimate
+from grokutils.book.seeding import torch_generator
 from grokutils.data.modular import ModularData
 from grokutils.models.embed_mlp import EmbedMLP, accuracy, cross_entropy, smoothed_accuracy
 from grokutils.samplers.exact_dos import (
@@ -229,9 +230,7 @@ def harmonic_validation(groups: int, steps: int, seed: int, n_dim: int = 8) -> H
     """WLMD on ``q ∈ R^n`` with ``x = ln(|q|²/2)``, ``y = q₁/|q|`` (exact
     ``S = (n/2) x + ((n-3)/2) ln(1-y²)``): ``groups`` groups of 16 walkers started on
     ``|q|² = 2``, ``steps`` steps, the network sampler's code path."""
-    q0 = torch.randn(
-        groups * 16, n_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(seed)
-    )
+    q0 = torch.randn(groups * 16, n_dim, dtype=torch.float64, generator=torch_generator(seed))
     q0 = q0 / q0.norm(dim=1, keepdim=True) * np.sqrt(2.0)
     axes = (
         Axis(-1.2, 1.2, 12, wall_low=-1.2, wall_high=1.2, wall=100.0),
@@ -701,7 +700,7 @@ def band_map(
     )
     config = WLMDConfig(dt=dt, friction=0.01, sigma_bins=1.0, F=F, t_rise=t_rise, bound=bound)
     cv = loss_and_test_cv(model, data)
-    start = cv(theta.clamp(-bound, bound)).detach().double().numpy()
+    start = cv(theta.clamp(-bound, bound)).detach().double().cpu().numpy()
     res = wlmd(cv, theta, axes, config, n_steps, seed=seed, record_every=max(1, n_steps // 50))
     return {
         "window": (x_low, x_high),
@@ -830,7 +829,7 @@ def wand_point(
         seed=seed,
     )
     var = langevin_displacement_variance(traj.steps, dt, friction, kT)
-    norm0 = theta.double().norm(dim=1).numpy()
+    norm0 = theta.double().norm(dim=1).cpu().numpy()
     thermal = np.sqrt(norm0[:, None] ** 2 + model.n_params * var[None, :])
     return Trajectory(traj.steps, {**traj.series, "thermal_norm": thermal})
 

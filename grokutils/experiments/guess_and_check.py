@@ -10,7 +10,8 @@ points a :class:`~grokutils.train.trajectory.Trajectory` with one run per data s
 
 **Tables.** :func:`sweep_table` gives ``{activation: {"mean", "prior", "ratio", "p_accept",
 ...}}``, each ``[X, S]`` over the grid ``xs`` and ``S`` data sets; :func:`gd_table`
-``{activation: {"train_loss", "test_loss"}}`` at the last GD step. :class:`Results` holds the
+``{activation: {"train_loss", "test_loss"}}`` at the reported GD step (:data:`GD_REPORT_LAG`
+steps before the last, as the official ``train_gd`` reports). :class:`Results` holds the
 tables the claims are decided on.
 
 **Measurements.** The independent units are the data sets (matrix-sensing tasks, one per data
@@ -47,6 +48,13 @@ from grokutils.train.matrix_sensing_gd import gradient_descent
 from grokutils.train.trajectory import Trajectory
 
 UNIT = "data sets"
+
+GD_REPORT_LAG = 100
+"""GD reports ``L_gen`` (and ``L_train``) at step ``steps − 100``, not at the last step: the
+official ``train_gd`` logs every ``gd_log_period = 100`` epochs of ``range(epochs)`` and returns
+the last log, taken at epoch ``epochs − 100``. (It evaluates that test loss right after the
+update of that epoch, i.e. one update later than our record; at 2000 to 100 000 steps the
+difference is immaterial.) One rule at every preset."""
 
 Table = Mapping[str, Mapping[str, np.ndarray]]
 
@@ -147,7 +155,9 @@ def gd_width_points(p, seeds: Sequence[int]) -> list[dict]:
 
 
 def gd_depth_points(p, seeds: Sequence[int]) -> list[dict]:
-    """The GD baseline against depth (the official initialisation scale of each depth)."""
+    """The GD baseline against depth (the official initialisation scale of each depth, and the
+    official step counts: ``p.gd_depth_steps`` for linear and tanh nets,
+    ``p.gd_depth_steps_leaky`` for Leaky ReLU)."""
     return [
         dict(
             activation=a,
@@ -156,7 +166,7 @@ def gd_depth_points(p, seeds: Sequence[int]) -> list[dict]:
             seeds=list(seeds[: p.n_seeds_depth]),
             init_scale=official_init_scale(d, a),
             lr=p.gd_depth_lr,
-            steps=p.gd_depth_steps,
+            steps=p.gd_depth_steps_leaky if a == "leaky_relu" else p.gd_depth_steps,
             sampler_seed=p.seed,
         )
         for a in p.activations
@@ -244,11 +254,25 @@ def gd_point(
     sampler_seed: int,
 ) -> Trajectory:
     """The GD baseline at one (width, depth), batched over the data sets ``seeds`` (one run
-    each): series ``train_loss`` and ``test_loss`` ``[S, T]``."""
+    each): series ``train_loss`` and ``test_loss`` ``[S, T]``, recorded at the reported step
+    ``steps − GD_REPORT_LAG`` (:func:`report_step`) among others."""
     task = make_task(seeds)
     return gradient_descent(
-        task, width, depth, activation, init_scale=init_scale, lr=lr, steps=steps, seed=sampler_seed
+        task,
+        width,
+        depth,
+        activation,
+        init_scale=init_scale,
+        lr=lr,
+        steps=steps,
+        seed=sampler_seed,
+        also_record=(report_step(steps),),
     )
+
+
+def report_step(steps: int) -> int:
+    """The GD step whose record the chapter reports: ``steps − GD_REPORT_LAG`` (0 if fewer)."""
+    return max(int(steps) - GD_REPORT_LAG, 0)
 
 
 def official_init_scale(depth: int, activation: str) -> float:
@@ -306,16 +330,26 @@ def sweep_table(
 
 
 def gd_table(runs: list[Trajectory], activations: list[str]) -> dict[str, dict]:
-    """GD trajectories in grid order (activation-major), at their last step:
+    """GD trajectories in grid order (activation-major), at their reported step
+    (:func:`reported`: ``GD_REPORT_LAG`` steps before the last):
     ``{activation: {"train_loss", "test_loss"}}``, each ``[X, S]``."""
     per = len(runs) // len(activations)
     return {
         a: {
-            key: np.stack([r.last(key) for r in runs[i * per : (i + 1) * per]])
+            key: np.stack([reported(r, key) for r in runs[i * per : (i + 1) * per]])
             for key in ("train_loss", "test_loss")
         }
         for i, a in enumerate(activations)
     }
+
+
+def reported(run: Trajectory, key: str) -> np.ndarray:
+    """``[S]``: series ``key`` of a GD trajectory at step ``report_step(last step)``."""
+    step = report_step(run.steps[-1])
+    hit = np.flatnonzero(run.steps == step)
+    if hit.size == 0:
+        raise ValueError(f"the trajectory has no record at the reported step {step}")
+    return run.series[key][:, hit[0]]
 
 
 def agreement_frame(width_runs, width_points, depth_runs, depth_points) -> pd.DataFrame:

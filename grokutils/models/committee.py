@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from grokutils.book.seeding import torch_generator
+
 
 def trace(A: torch.Tensor) -> torch.Tensor:
     """``Tr A`` of ``A [runs, D, D]``: ``[runs]``."""
@@ -31,7 +33,7 @@ def init_weights(seeds, n: int, d: int, sigma=1.0, *, dtype=torch.float64) -> to
         raise ValueError(f"n and d must be >= 1; got n={n}, d={d}")
     if (sigma <= 0).any():
         raise ValueError(f"sigma must be > 0; got {sigma.tolist()}")
-    z = [torch.randn(n, d, generator=torch.Generator().manual_seed(s), dtype=dtype) for s in seeds]
+    z = [torch.randn(n, d, generator=torch_generator(s), dtype=dtype) for s in seeds]
     return sigma[:, None, None] * torch.stack(z)
 
 

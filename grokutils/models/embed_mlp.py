@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from grokutils.book.seeding import torch_generator
+
 SMOOTH_SLOPE = 7.0
 """Slope ``s`` of the smoothed accuracy Ã (paper Alg. 2)."""
 
@@ -53,7 +55,7 @@ class EmbedMLP:
 
     def init(self, n_nets: int, seed: int) -> torch.Tensor:
         """``theta [n_nets, n_params]``: weights N(0, 1/fan_in), embedding N(0, 1/d), biases 0."""
-        gen = torch.Generator().manual_seed(seed)
+        gen = torch_generator(seed)
         theta = torch.zeros(n_nets, self.n_params)
         parts = self.unpack(theta)
         scales = {"E": self.d**-0.5, "W1": (2 * self.d) ** -0.5, "W2": self.h**-0.5}

@@ -70,8 +70,8 @@ def toy_model_run(
     count = sums["count"]
     runs = pd.DataFrame({"temperature": t_rep, "noise": np.tile(np.arange(n_noise), len(temps))})
     final = {
-        "mean_curvature": (sums["v"] / count).numpy(),
-        "mean_margin": (sums["u"] / count).numpy(),
-        "mean_sq_margin": (sums["u2"] / count).numpy(),
+        "mean_curvature": (sums["v"] / count).cpu().numpy(),
+        "mean_margin": (sums["u"] / count).cpu().numpy(),
+        "mean_sq_margin": (sums["u2"] / count).cpu().numpy(),
     }
     return Trajectory(traj.steps, {"train_loss": traj.train_loss}, runs, final)

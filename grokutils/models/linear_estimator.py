@@ -162,4 +162,4 @@ def sgd_reference(
         loss.backward()
         optimiser.step()
     with torch.no_grad():
-        return (basis.transpose(1, 2) @ (student - teacher)).numpy()
+        return (basis.transpose(1, 2) @ (student - teacher)).cpu().numpy()

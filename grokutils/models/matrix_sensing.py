@@ -153,7 +153,7 @@ def bartlett_features(n: int, width: int, depth: int, m_prime: int, seed: int) -
         Bt[:, np.arange(m_prime), np.arange(m_prime)] = diag
         Bt[:, lower[1], lower[0]] = rng.standard_normal((n, len(lower[0])))  # Bᵀ: upper
         R = Bt @ R / np.sqrt(width)
-    return torch.from_numpy(np.ascontiguousarray(R))
+    return torch.as_tensor(np.ascontiguousarray(R))
 
 
 class InfiniteDepthPrior:

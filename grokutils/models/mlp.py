@@ -13,6 +13,8 @@ import math
 import numpy as np
 import torch
 
+from grokutils.book.seeding import torch_generator
+
 
 def init_mlp(seeds, widths, init_shift=None) -> list[torch.Tensor]:
     """He-initialised MLP weights of each run, ``[W1, b1, W2, b2, ...]`` with ``W [runs, in,
@@ -23,14 +25,14 @@ def init_mlp(seeds, widths, init_shift=None) -> list[torch.Tensor]:
     unique, code = np.unique(seeds, return_inverse=True)
     per_seed = []
     for s in unique:  # one generator per distinct seed (runs that share it share the init)
-        g = torch.Generator().manual_seed(int(s))
+        g = torch_generator(int(s))
         per_seed.append(
             [
                 torch.randn(a, b, generator=g) * math.sqrt(2 / a)
                 for a, b in itertools.pairwise(widths)
             ]
         )
-    index = torch.from_numpy(code)
+    index = torch.as_tensor(code)
     params = []
     for layer, b in enumerate(widths[1:]):
         params.append(torch.stack([w[layer] for w in per_seed])[index])

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from grokutils.book.seeding import torch_generator
 from grokutils.data.modular import modular_labels
 
 
@@ -42,7 +43,7 @@ class QuadraticMLP:
     @classmethod
     def init(cls, alphas, seeds, p: int, width: int) -> QuadraticMLP:
         """All weights ``N(0, 1)``, float32, one generator per run seeded by its seed."""
-        gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
+        gens = [torch_generator(int(s)) for s in seeds]
         W1 = torch.stack([torch.randn(width, 2 * p, generator=g) for g in gens])  # [runs, N, D]
         W2 = torch.stack([torch.randn(p, width, generator=g) for g in gens])  # [runs, p, N]
         alpha = torch.tensor([float(a) for a in alphas], dtype=torch.float32)
@@ -92,4 +93,4 @@ class QuadraticMLP:
 def modular_addition_units(p: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Active input units ``[2, p²]`` (``a``, ``p + b``) and labels ``(a + b) mod p``, ``[p²]``."""
     a, b = np.divmod(np.arange(p * p), p)
-    return torch.from_numpy(np.stack([a, p + b])), torch.from_numpy(modular_labels("x+y", p))
+    return torch.as_tensor(np.stack([a, p + b])), torch.as_tensor(modular_labels("x+y", p))

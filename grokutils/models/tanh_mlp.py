@@ -128,7 +128,7 @@ def top_hessian_eigenvalues(
         batched=True,
         generator=torch_generator(seed),
     )
-    return eig.numpy()
+    return eig.cpu().numpy()
 
 
 def hessian_spectrum(
@@ -149,4 +149,4 @@ def dense_hessian(theta: torch.Tensor, x: torch.Tensor, s: torch.Tensor, width: 
     matrix = hessian.hessian_matrix(
         _batched_loss_fn(x.double()[None], s.double()[None], width), [theta.double()[None]]
     )
-    return ((matrix + matrix.T) / 2).numpy()
+    return ((matrix + matrix.T) / 2).cpu().numpy()

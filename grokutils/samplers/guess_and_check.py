@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from grokutils.book.seeding import torch_generator
 from grokutils.data.matrix_sensing import SensingTask
 
 
@@ -81,7 +82,7 @@ class NaiveRejection:
         _check_positive("n_draws", n_draws, integer=True)
         _check_positive("batch", batch, integer=True)
         self.prior, self.task, self.n_draws, self.batch = prior, task, n_draws, batch
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = torch_generator(seed)
 
     def draw(self, n: int) -> torch.Tensor:
         return self.prior.draw(n, self.generator)
@@ -98,7 +99,7 @@ class NaiveRejection:
             gen = gen.double()
             sums += torch.stack([accepted, accepted * gen, accepted * gen**2, gen, gen**2]).sum(1)
             done += b
-        count, s1, s2, p1, p2 = sums.numpy()
+        count, s1, s2, p1, p2 = sums.cpu().numpy()
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / count
             var = np.maximum(s2 / count - mean**2, 0.0) * count / (count - 1)
@@ -152,7 +153,7 @@ class RaoBlackwellIS:
             raise ValueError("RaoBlackwellIS needs the unnormalised prior (normalise=False)")
         self.prior, self.task, self.n_inner, self.n_points = prior, task, n_inner, n_points
         self.batch = batch
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = torch_generator(seed)
 
     def draw(self, n: int) -> torch.Tensor:
         return self.prior.draw(n, self.generator)
@@ -184,13 +185,13 @@ class RaoBlackwellIS:
         return Conditioned(
             self.method,
             eps,
-            mean.numpy(),
-            se.numpy(),
-            ess.numpy(),
-            p.numpy(),
-            p_se.numpy(),
-            prior_g.mean(0).numpy(),
-            (prior_g.std(0) / math.sqrt(N)).numpy(),
+            mean.cpu().numpy(),
+            se.cpu().numpy(),
+            ess.cpu().numpy(),
+            p.cpu().numpy(),
+            p_se.cpu().numpy(),
+            prior_g.mean(0).cpu().numpy(),
+            (prior_g.std(0) / math.sqrt(N)).cpu().numpy(),
             N,
         )
 
@@ -264,7 +265,7 @@ class SubsetSimulation:
         self.level_fraction, self.moves_per_level = level_fraction, moves_per_level
         self.burn_in, self.average_moves = burn_in, average_moves
         self.target_move_rate, self.max_levels = target_move_rate, max_levels
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = torch_generator(seed)
 
     def draw(self, n: int) -> torch.Tensor:
         return self.prior.draw(n, self.generator)
@@ -320,13 +321,13 @@ class SubsetSimulation:
         return Conditioned(
             self.method,
             eps,
-            post.mean(1).numpy(),
-            se.numpy(),
-            (post_var / se.square()).numpy(),
-            p.mean(1).numpy(),
-            p_se.numpy(),
-            prior_test.mean(1).numpy(),
-            (prior_test.std(1) / math.sqrt(R * N)).numpy(),
+            post.mean(1).cpu().numpy(),
+            se.cpu().numpy(),
+            (post_var / se.square()).cpu().numpy(),
+            p.mean(1).cpu().numpy(),
+            p_se.cpu().numpy(),
+            prior_test.mean(1).cpu().numpy(),
+            (prior_test.std(1) / math.sqrt(R * N)).cpu().numpy(),
             n_forward,
         )
 

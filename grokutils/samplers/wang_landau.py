@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from grokutils.book.seeding import torch_generator
 from grokutils.train.trajectory import Recorder, Trajectory
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def wlmd(
     if n_steps < 1 or record_every < 1:
         raise ValueError("n_steps and record_every must be positive")
     bins = tuple(a.bins for a in axes)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch_generator(seed)
     group = np.arange(n_walk) // (n_walk // groups)
     member = np.eye(groups)[group].T  # [G, W]: sums deposits per group
     kT, dt, cf = config.kT, config.dt, config.friction
@@ -309,7 +310,7 @@ def wlmd(
     for t in iterator:
         q.requires_grad_(True)
         cv = cv_fn(q)
-        cvd = cv.detach().double().numpy()
+        cvd = cv.detach().double().cpu().numpy()
         u = (cvd - lows) / widths  # fractional bin coordinates, centres at integers
         inside = (u >= -0.5) & (u <= np.array(bins) - 0.5)  # [W, d]: no S-force off the grid
         grads = np.gradient(S, *widths, axis=tuple(range(1, S.ndim)))
@@ -322,7 +323,7 @@ def wlmd(
             axis=1,
         )
         # L_comb = Σ cv·∂S/∂cv with ∂S/∂cv detached, so ∇_q L_comb = ∇_q S (step 3 of Alg. 3)
-        (grad_q,) = torch.autograd.grad((cv * torch.from_numpy(dS).to(cv.dtype)).sum(), q)
+        (grad_q,) = torch.autograd.grad((cv * torch.as_tensor(dS).to(cv.dtype)).sum(), q)
         q = q.detach()
         # eq. 5: v ← v(1 - c_f) + a·Δt + sqrt(c_f(2 - c_f)k_BT)·ξ, with a = -∇S; q ← q + v·Δt
         xi = torch.randn(q.shape, generator=gen, dtype=q.dtype)
@@ -351,7 +352,7 @@ def wlmd(
                 with torch.no_grad():
                     observed = observe_fn(q)
             cvs = {name: cvd[:, a] for a, name in enumerate(cv_names[: len(axes)])}
-            temperature = (v.double() ** 2).mean(1).numpy() / kT
+            temperature = (v.double() ** 2).mean(1).cpu().numpy() / kT
             rec.add(t, **cvs, **observed, kinetic_temperature=temperature)
             rec_f.append(f)
     return WLMDResult(

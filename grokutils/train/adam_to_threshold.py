@@ -46,6 +46,6 @@ def adam_to_threshold(
         if rec.due(t) or done:
             rec.add(t, train_loss=loss)
         if done:
-            return rec.trajectory(theta=theta, steps_taken=adam.count.numpy())
+            return rec.trajectory(theta=theta, steps_taken=adam.count.cpu().numpy())
         theta = adam.step(theta, grad, lr, active=active)
     raise RuntimeError(f"Adam did not reach loss < {threshold} within {max_steps} steps")

@@ -69,7 +69,7 @@ class SingleIndexSweep:
                     m.eps[r : r + 1],
                 )
             )
-        return torch.cat(losses).numpy()
+        return torch.cat(losses).cpu().numpy()
 
 
 def single_index_sweep(

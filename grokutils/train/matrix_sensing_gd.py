@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from grokutils.book.seeding import torch_generator
 from grokutils.data.matrix_sensing import SensingTask
 from grokutils.models.matrix_sensing import NetworkPrior
 from grokutils.train.trajectory import Recorder, Trajectory, record_steps
@@ -37,6 +38,7 @@ def gradient_descent(
     steps: int,
     seed: int,
     records: int = 20,
+    also_record: tuple[int, ...] = (),
 ) -> Trajectory:
     """The official GD baseline, batched over the task's ``S`` data sets (the runs).
 
@@ -48,7 +50,8 @@ def gradient_descent(
 
     Returns a :class:`~grokutils.train.trajectory.Trajectory` with series ``train_loss`` and
     ``test_loss`` (``L_gen``, eq. 6) ``[S, T]`` at about ``records`` log-spaced steps, the last
-    one ``steps``; ``runs`` has one row per data set (``data_seed``).
+    one ``steps``, plus the steps ``also_record`` (each in ``[0, steps]``); ``runs`` has one row
+    per data set (``data_seed``).
     """
     if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 1:
         raise ValueError(f"steps must be an int >= 1; got {steps!r}")
@@ -67,7 +70,10 @@ def gradient_descent(
         coords = torch.bmm(G, (layers[-1] @ H).flatten(1).unsqueeze(-1)).squeeze(-1)
         return task.losses_from_coordinates(coords)
 
-    rec = Recorder(record_steps(steps, records))
+    extra = [int(t) for t in also_record]
+    if any(t < 0 or t > steps for t in extra):
+        raise ValueError(f"also_record must lie in [0, {steps}]; got {also_record!r}")
+    rec = Recorder(np.union1d(record_steps(steps, records), extra).astype(int))
     for t in range(steps + 1):
         train, test = forward()
         if rec.due(t):
@@ -89,7 +95,7 @@ def _initial_layers(prior: NetworkPrior, data_seeds, seed: int, init_scale: floa
     layers = [[] for _ in prior.layer_shapes]
     for data_seed in data_seeds:
         state = np.random.SeedSequence([seed, data_seed]).generate_state(1)[0]
-        gen = torch.Generator().manual_seed(int(state))
+        gen = torch_generator(int(state))
         for layer, (rows, cols) in zip(layers, prior.layer_shapes, strict=True):
             u = torch.rand(rows, cols, generator=gen, dtype=torch.float64)
             layer.append((2 * u - 1) * init_scale / cols**0.5)

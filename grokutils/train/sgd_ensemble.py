@@ -179,7 +179,7 @@ def train_ensemble(
             break
         if t % per_epoch == 0:  # one permutation per distinct seed and epoch
             perms = np.stack([g.permutation(data.n_train) for g in order_rngs])[seed_code]
-            order = torch.from_numpy(perms[:, : per_epoch * batch_size]).view(
+            order = torch.as_tensor(perms[:, : per_epoch * batch_size]).view(
                 n_runs, per_epoch, batch_size
             )
         pos = order[:, t % per_epoch]  # [runs, batch]
@@ -193,7 +193,7 @@ def train_ensemble(
         runs=runs,
         burn_in=np.full(n_runs, burn_in),
         test_point_loss=evaluate.test_point_loss(),
-        weights=[w.detach().numpy().copy() for w in params],
+        weights=[w.detach().cpu().numpy().copy() for w in params],
     )
 
 
@@ -245,4 +245,4 @@ class _Evaluator:
 
     def test_point_loss(self) -> np.ndarray:
         """``[runs, n_test]``: each test point's loss averaged over the records after burn-in."""
-        return (self.point_sum / max(self.n_point, 1)).numpy()
+        return (self.point_sum / max(self.n_point, 1)).cpu().numpy()

@@ -30,7 +30,7 @@ def pca_fractions(snapshots: torch.Tensor, k: int = 10) -> np.ndarray:
         raise ValueError(f"snapshots must be [R, M >= 2, P]; got {tuple(snapshots.shape)}")
     centred = (snapshots - snapshots.mean(1, keepdim=True)).double()
     sv2 = torch.linalg.svdvals(centred) ** 2
-    frac = (sv2 / sv2.sum(1, keepdim=True)).numpy()
+    frac = (sv2 / sv2.sum(1, keepdim=True)).cpu().numpy()
     return np.pad(frac[:, :k], ((0, 0), (0, max(0, k - frac.shape[1]))))
 
 
@@ -130,9 +130,9 @@ def thermal_run(
     mean_m = sums["m"] / count
 
     def per_point(value: torch.Tensor) -> np.ndarray:
-        return torch.where(usedr, value, torch.nan).numpy()
+        return torch.where(usedr, value, torch.nan).cpu().numpy()
 
-    index = data_index.numpy()
+    index = data_index.cpu().numpy()
     runs = pd.DataFrame(
         {
             "data_set": index,
@@ -149,8 +149,8 @@ def thermal_run(
         "margin_var": per_point((sums["m2"] / count - mean_m**2).clamp(min=0)),
         "pca_theta": pca_fractions(torch.stack(snaps_theta, 1)),
         "pca_margin": pca_fractions(torch.stack(snaps_margin, 1)),
-        "theta": traj.final["theta"].numpy(),
-        "theta0": theta0.numpy()[index],
+        "theta": traj.final["theta"].cpu().numpy(),
+        "theta0": theta0.cpu().numpy()[index],
         "loss0": start.last("train_loss")[index],
         "adam_steps": start.final["steps_taken"][index],
     }

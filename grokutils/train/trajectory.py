@@ -156,7 +156,7 @@ class Recorder:
 
 def _to_numpy(value) -> np.ndarray:
     if hasattr(value, "detach"):
-        value = value.detach().cpu().double().numpy()
+        value = value.detach().cpu().double().cpu().numpy()
     return np.atleast_1d(np.asarray(value, dtype=float))
 
 

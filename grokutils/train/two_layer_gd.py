@@ -69,4 +69,4 @@ def train_two_layer(
             grad_in, grad_out = tanh_gradients(problem.x_train, y_train, w_in, w_out, gain)
         w_in -= eta * grad_in
         w_out -= eta * grad_out
-    return rec.trajectory(runs=pd.DataFrame({"gain": gain.double().numpy()}))
+    return rec.trajectory(runs=pd.DataFrame({"gain": gain.double().cpu().numpy()}))
