@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-from pathlib import Path
 
 import pipeline
 import pytest
@@ -51,14 +49,12 @@ def test_paper_preset_dry_run_projects_every_experiment(notebook, tmp_path, monk
 
 @pytest.mark.notebook
 @pytest.mark.skipif(torch.cuda.is_available(), reason="auto is CUDA on this machine")
-def test_device_auto_gives_the_cpu_numbers(chapter_runs, tmp_path, monkeypatch):
+def test_device_auto_gives_the_cpu_numbers(tmp_path, monkeypatch):
     notebook = pipeline.ROOT / "chapters/05_ergodic_stability.ipynb"
-    chapter_runs.get("book", notebook)  # the quick run at device cpu (the preset's)
-    cpu = json.loads(
-        (Path(os.environ["GROKBOOK_CLAIMS_DIR"]) / f"{notebook.stem}.json").read_text()
-    )
-    monkeypatch.setenv("GROKBOOK_CLAIMS_DIR", str(tmp_path))
-    pipeline.execute(notebook, tmp_path / "auto.ipynb", device="auto")
-    auto = json.loads((tmp_path / f"{notebook.stem}.json").read_text())
-    assert auto["provenance"]["device"] == cpu["provenance"]["device"] == "cpu"
-    assert auto["claims"] == cpu["claims"]
+    reports = {}
+    for device in ("cpu", "auto"):
+        monkeypatch.setenv("GROKBOOK_CLAIMS_DIR", str(tmp_path / device))
+        pipeline.execute(notebook, tmp_path / f"{device}.ipynb", device=device)
+        reports[device] = json.loads((tmp_path / device / f"{notebook.stem}.json").read_text())
+    assert reports["auto"]["provenance"]["device"] == reports["cpu"]["provenance"]["device"]
+    assert reports["auto"]["claims"] == reports["cpu"]["claims"]
