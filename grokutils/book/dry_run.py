@@ -70,6 +70,13 @@ class Probe:
                 raise ValueError(f"Probe {name!r}: {field} must be a positive int, got {value!r}")
 
 
+def sweep_workers(p: Params) -> int:
+    """How many sweep points a chapter runs at once at ``p``: ``sweep.run``'s default two
+    worker processes with the ``processes`` backend, else one (serial, or a Dask cluster of
+    unknown size)."""
+    return 2 if p.backend == "processes" else 1
+
+
 @dataclass(frozen=True)
 class Projection:
     """A probe's measurement: seconds per step and per run, projected wall seconds of the

@@ -377,19 +377,30 @@ class SizeAndWidth:
         }
 
 
-def size_and_width_sweeps(p, run: ThermalGrid) -> SizeAndWidth:
-    """The D-vs-N run (nested sizes ``p.sizes`` at width ``p.width``) and the D-vs-width runs
-    (N = ``p.sweep_points``), all at ``p.sweep_temperature``; the main run's chains at that
-    temperature are reused for its own width when the sizes agree."""
+def size_and_width_points(p) -> tuple[list[int], list[dict]]:
+    """The widths of ``p.widths`` that need runs of their own, and the ``thermal_run`` points of
+    the size and width sweeps: first the D-vs-N point (nested sizes ``p.sizes`` at width
+    ``p.width``), then one point per such width (N = ``p.sweep_points``), all at
+    ``p.sweep_temperature``. The main run's width needs none when the main run has that
+    temperature and N = ``p.sweep_points`` (its chains there are reused)."""
     at_t = dict(protocol(p), temperatures=[p.sweep_temperature])
-    has_t = np.isclose(run.temperatures, p.sweep_temperature).any()
-    reused = select_temperature(run, p.sweep_temperature) if has_t else None
-    if p.sweep_points != p.n_points:
-        reused = None
-    todo = [h for h in p.widths if reused is None or h != p.width]
+    reuses_main = (
+        np.isclose(p.temperatures, p.sweep_temperature).any() and p.sweep_points == p.n_points
+    )
+    todo = [h for h in p.widths if not reuses_main or h != p.width]
     points = [dict(at_t, n_points=p.sizes, width=p.width)] + [
         dict(at_t, n_points=p.sweep_points, width=h) for h in todo
     ]
+    return todo, points
+
+
+def size_and_width_sweeps(p, run: ThermalGrid) -> SizeAndWidth:
+    """The D-vs-N run (nested sizes ``p.sizes`` at width ``p.width``) and the D-vs-width runs
+    (N = ``p.sweep_points``), all at ``p.sweep_temperature``; the main run's chains at that
+    temperature are reused for its own width when the sizes agree
+    (:func:`size_and_width_points`)."""
+    todo, points = size_and_width_points(p)
+    reused = select_temperature(run, p.sweep_temperature) if len(todo) < len(p.widths) else None
     size_traj, *computed = sweep.run(
         thermal_run, points, backend=p.backend, scheduler=p.scheduler, desc="D vs N and width"
     )

@@ -25,7 +25,7 @@ Figures are not timed.
 
 from __future__ import annotations
 
-from grokutils.book.dry_run import Probe
+from grokutils.book.dry_run import Probe, sweep_workers
 from grokutils.book.params import Params
 from grokutils.data.digits import perturbed_digits
 from grokutils.experiments import ergodic_stability as es
@@ -96,6 +96,6 @@ def sas_grid(p: Params) -> Probe:
         steps=p.steps,
         run=run,
         repeats=len(p.batch_sizes),
-        workers=2 if p.backend == "processes" else 1,
+        workers=sweep_workers(p),
         few=p.eval_every,
     )

@@ -10,16 +10,12 @@ backend. The measures, fits and figures are left out (under a second).
 from __future__ import annotations
 
 from grokutils.book import sweep
-from grokutils.book.dry_run import Probe
+from grokutils.book.dry_run import Probe, sweep_workers
 from grokutils.book.params import Params
 from grokutils.data.modular import TASKS
 from grokutils.experiments import glass_relaxation as gx
 
 ADAMW_RECORD_EVERY = 20  # the notebook's record interval of the AdamW baseline
-
-
-def _workers(p: Params) -> int:
-    return 2 if p.backend == "processes" else 1
 
 
 def _point(fn, point: dict, steps_key: str):
@@ -87,7 +83,7 @@ def probes(p: Params) -> list[Probe]:
             p.map_steps,
             _point(gx.band_map, maps[-1], "n_steps"),
             repeats=len(maps),
-            workers=min(_workers(p), len(maps)),
+            workers=min(sweep_workers(p), len(maps)),
             few=20,
         ),
         Probe(
@@ -96,7 +92,7 @@ def probes(p: Params) -> list[Probe]:
             p.wand_steps,
             _point(gx.wand_point, wand[-1], "n_steps"),
             repeats=len(wand),
-            workers=min(_workers(p), len(wand)),
+            workers=min(sweep_workers(p), len(wand)),
             few=20,
         ),
     ]

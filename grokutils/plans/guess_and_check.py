@@ -35,15 +35,11 @@ import math
 
 import grokutils.experiments.guess_and_check as gc
 from grokutils.book import sweep
-from grokutils.book.dry_run import Probe
+from grokutils.book.dry_run import Probe, sweep_workers
 from grokutils.book.params import Params
 
 MIN_PARTICLES = 100
 """Particles of subset simulation in a width probe's scaled-down runs, at least."""
-
-
-def _workers(p: Params) -> int:
-    return 2 if p.backend == "processes" else 1
 
 
 def _one(p: Params, fn, point: dict, desc: str):
@@ -98,7 +94,7 @@ def _slowest(points: list[dict], key: str) -> dict:
 
 def probes(p: Params) -> list[Probe]:
     seeds = gc.data_seeds(p)
-    w = _workers(p)
+    w = sweep_workers(p)
     out = []
 
     width = gc.width_points(p, seeds)

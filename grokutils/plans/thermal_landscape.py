@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from grokutils.book import sweep
 from grokutils.book.dry_run import Probe
 from grokutils.book.params import Params
@@ -42,11 +40,7 @@ def _langevin(p: Params, points: list[dict]):
 
 def probes(p: Params) -> list[Probe]:
     main = dict(ex.protocol(p), n_points=p.n_points, width=p.width, temperatures=p.temperatures)
-    at_t = dict(ex.protocol(p), temperatures=[p.sweep_temperature])
-    reused = np.isclose(p.temperatures, p.sweep_temperature).any() and p.sweep_points == p.n_points
-    todo = [h for h in p.widths if not reused or h != p.width]
-    sweeps = [dict(at_t, n_points=p.sizes, width=p.width)]
-    sweeps += [dict(at_t, n_points=p.sweep_points, width=h) for h in todo]
+    todo, sweeps = ex.size_and_width_points(p)
     replicas = f"{len(p.data_seeds)} data sets × {p.n_noise} noise seeds"
     return [
         Probe(
