@@ -28,12 +28,15 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test refs lint clean chromium seeds parameters projections
+.PHONY: book pdf test refs lint clean chromium tex seeds parameters projections
 
+# requirements.txt is the lock (every package, pinned with its hashes; generated from
+# requirements.in, see the README); grokutils itself is installed editable on top, with the
+# lock's setuptools (an editable install has no file to hash).
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(MATHJAX):
@@ -57,8 +60,29 @@ book: $(INSTALLED) $(MATHJAX)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "book: $(CURDIR)/_build/html/index.html"
 
+# The same book as one PDF (Sphinx's LaTeX builder, xelatex), rendered from the execution cache
+# and the Sphinx state that `book` has just filled: no chapter is executed a second time. A
+# glyph missing from the fonts is only a warning to xelatex; here it fails the build.
+pdf: GROKBOOK_PRESET = book
+pdf: book tex
+	rm -f _build/latex/grokbook.pdf
+	$(BIN)/jupyter-book build . --builder pdflatex $(JB_FLAGS)
+	! grep "Missing character" _build/latex/grokbook.log
+	@echo "pdf: $(CURDIR)/_build/latex/grokbook.pdf"
+
+# TeX from Debian for `make pdf` and its test: xelatex (with the LaTeX packages Sphinx loads,
+# texlive-latex-extra among its dependencies), Sphinx's fonts for it (FreeFont; the dingbats
+# of texlive-fonts-recommended), latexmk, and pdftotext for the test.
+tex: FREEFONT = /usr/share/fonts/opentype/freefont/FreeSerif.otf
+tex:
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null \
+	  && command -v pdftotext >/dev/null && test -f $(FREEFONT) \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  --no-install-recommends texlive-xetex texlive-fonts-recommended latexmk \
+	  fonts-freefont-otf poppler-utils >/dev/null; }
+
 test: GROKBOOK_PRESET = quick
-test: $(INSTALLED) $(MATHJAX) chromium lint
+test: $(INSTALLED) $(MATHJAX) chromium tex lint
 	$(BIN)/python -m pytest
 
 refs: GROKBOOK_PRESET = quick

@@ -1,11 +1,15 @@
-"""Shared fixtures: plain tests plot with Agg; chapters are executed once per session."""
+"""Shared fixtures: plain tests plot with Agg; chapters are executed once per test run (across
+pytest-xdist workers)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from pathlib import Path
 
 import matplotlib
+import nbformat
 import pipeline
 import pytest
 
@@ -31,27 +35,102 @@ def _test_environment(tmp_path_factory):
     os.environ.setdefault("GROKBOOK_PRESET", "quick")
 
 
-class ChapterRuns:
-    """Each chapter executed through papermill at quick at most once per session."""
+class ChapterRunFailed(RuntimeError):
+    """A chapter's papermill run failed (in this process or another xdist worker)."""
 
-    def __init__(self):
-        self._done: dict[Path, object] = {}
+
+class ChapterRuns:
+    """Each chapter executed through papermill at quick at most once per test run, by whichever
+    pytest-xdist worker asks first; a worker asking for a chapter that another is executing
+    waits for it (file lock) and reads its output notebook.
+
+    ``shared``: a folder of this test run that every worker sees; it holds each run's outcome
+    and its claims JSON (:meth:`claims`, where no other execution of the same chapter in this
+    test run, nbval's or a dry run's, can overwrite it).
+    """
+
+    def __init__(self, shared: Path):
+        self.shared = shared
 
     def output(self, book: str, notebook: Path) -> Path:
         return BUILD / "quick" / "executed" / book / notebook.name
 
-    def get(self, book: str, notebook: Path):
-        if notebook not in self._done:
-            try:
-                self._done[notebook] = pipeline.execute(notebook, self.output(book, notebook))
-            except Exception as error:  # kept, so every test that needs this run reports it
-                self._done[notebook] = error
-        result = self._done[notebook]
-        if isinstance(result, Exception):
-            raise result
-        return result
+    def claims(self, book: str, notebook: Path) -> Path:
+        """The claims JSON of the chapter's run."""
+        return self.shared / "claims" / book / f"{notebook.stem}.json"
+
+    def get(self, book: str, notebook: Path) -> nbformat.NotebookNode:
+        output = self.output(book, notebook)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        done = self.shared / "runs" / book / f"{notebook.name}.done"  # empty, or the failure
+        done.parent.mkdir(parents=True, exist_ok=True)
+        with open(done.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                done.write_text(self._execute(book, notebook, output))
+        if failure := done.read_text():
+            raise ChapterRunFailed(f"{notebook.name} at quick: {failure}")
+        return nbformat.read(output, as_version=4)
+
+    def _execute(self, book: str, notebook: Path, output: Path) -> str:
+        claims = self.claims(book, notebook).parent
+        previous = os.environ["GROKBOOK_CLAIMS_DIR"]
+        os.environ["GROKBOOK_CLAIMS_DIR"] = str(claims)  # the kernel inherits it
+        try:
+            pipeline.execute(notebook, output)
+            return ""
+        except Exception as error:  # kept, so every test that needs this run reports it
+            return f"{type(error).__name__}: {error}"
+        finally:
+            os.environ["GROKBOOK_CLAIMS_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
-def chapter_runs() -> ChapterRuns:
-    return ChapterRuns()
+def chapter_runs(tmp_path_factory) -> ChapterRuns:
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker's basetemp is <the run's basetemp>/popen-gw<N>
+    return ChapterRuns(base.parent if base.name.startswith("popen-gw") else base)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(config, items):
+    """Keep on one xdist worker what must share one process: the cells of an nbval reference
+    (one kernel per notebook) and the tests of one built book (one build per book); run the
+    notebook executions first and the book builds last (they wait for every chapter run)."""
+    for item in items:
+        if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        elif "built_books" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(f"book-{item.callspec.params['name']}"))
+
+    def order(item) -> int:
+        if "built_books" in getattr(item, "fixturenames", ()):
+            return 2
+        return 0 if item.get_closest_marker("notebook") or ".ipynb" in item.nodeid else 1
+
+    items.sort(key=order)
+
+
+@pytest.fixture(scope="session")
+def built_books(chapter_runs):
+    """Build each book's HTML once: seed its execution cache with the papermill runs, then build.
+    Shared by test_book and test_pdf (whose PDF build reuses that cache and Sphinx state)."""
+    built = {}
+
+    def build(name: str) -> Path:
+        if name not in built:
+            book, output = BOOKS[name], BUILD / f"{name}-quick"
+            shutil.rmtree(output / "_build", ignore_errors=True)  # every page from this session
+            for notebook in pipeline.toc_chapters(book):
+                executed = chapter_runs.get(name, notebook)
+                pipeline.seed_execution_cache(
+                    output / "_build" / ".jupyter_cache", notebook, executed
+                )
+            result = pipeline.build_book(book, output, preset="quick")
+            log = result.stdout[-4000:] + result.stderr[-4000:]
+            built[name] = (output / "_build" / "html", result.returncode, log)
+        html, code, log = built[name]
+        assert code == 0, f"strict build of {name} failed:\n{log}"
+        return html
+
+    return build

@@ -13,7 +13,7 @@ from pathlib import Path
 import matplotlib.image
 import pipeline
 import pytest
-from conftest import BOOKS, BUILD
+from conftest import BOOKS
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -27,30 +27,6 @@ CHROMIUM_FLAGS = [
     "--virtual-time-budget=10000",
     "--window-size=1280,1600",
 ]
-
-
-@pytest.fixture(scope="session")
-def built_books(chapter_runs):
-    """Build each book once: seed its execution cache with the papermill runs, then build."""
-    built = {}
-
-    def build(name: str) -> Path:
-        if name not in built:
-            book, output = BOOKS[name], BUILD / f"{name}-quick"
-            shutil.rmtree(output / "_build", ignore_errors=True)  # every page from this session
-            for notebook in pipeline.toc_chapters(book):
-                executed = chapter_runs.get(name, notebook)
-                pipeline.seed_execution_cache(
-                    output / "_build" / ".jupyter_cache", notebook, executed
-                )
-            result = pipeline.build_book(book, output, preset="quick")
-            log = result.stdout[-4000:] + result.stderr[-4000:]
-            built[name] = (output / "_build" / "html", result.returncode, log)
-        html, code, log = built[name]
-        assert code == 0, f"strict build of {name} failed:\n{log}"
-        return html
-
-    return build
 
 
 def test_a_grokutils_or_presets_change_clears_the_execution_cache_and_the_sphinx_state(tmp_path):

@@ -4,7 +4,6 @@ documents its parameters, has valid presets, and refuses a bad preset before any
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ def schema_of(notebook: Path) -> dict:
 def test_chapter_runs_at_quick_and_its_claims_hold(chapter, chapter_runs):
     book, notebook = chapter
     chapter_runs.get(book, notebook)  # a failing claim expected at quick raises in the notebook
-    path = Path(os.environ["GROKBOOK_CLAIMS_DIR"]) / f"{notebook.stem}.json"
+    path = chapter_runs.claims(book, notebook)
     assert path.is_file(), f"{notebook.name} saved no claims report named after the chapter"
     report = json.loads(path.read_text())
     assert report["preset"] == "quick" and report["claims"], report

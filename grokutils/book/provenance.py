@@ -2,7 +2,10 @@
 
 Every claims report carries one (field ``provenance``), so a rerun can be compared with the
 book's and an archived run can be marked stale when the code it ran is not the code of the
-build (its ``package`` or ``chapter`` fingerprint differs).
+build (its ``package`` or ``chapter`` fingerprint differs). The ``package`` fingerprint covers
+the grokutils code a chapter's kernel runs (:func:`package_fingerprint`): the build tooling
+that never runs there (:data:`BUILD_TOOLING`) cannot change a claim, so editing it leaves
+archived runs current.
 """
 
 from __future__ import annotations
@@ -23,6 +26,20 @@ from grokutils.book.params import Params, presets_path
 from grokutils.book.sweep import source_fingerprint
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_TOOLING = (
+    "book/archive.py",
+    "book/parameters_cell.py",
+    "book/scorecard.py",
+    "book/seed_runner.py",
+)
+"""grokutils modules no chapter imports (paths relative to the package): the archive reader,
+the parameters-cell generator, the scorecard's Sphinx extension and the seed runner."""
+
+
+def package_fingerprint() -> str:
+    """The fingerprint of the grokutils code a chapter's kernel can run (all of it but
+    :data:`BUILD_TOOLING`): the ``package`` field of the stamp."""
+    return source_fingerprint("grokutils", exclude=BUILD_TOOLING)
 
 
 def stamp(params: Params, *, wall_time_s: float) -> dict:
@@ -33,7 +50,7 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
     return {
         "commit": commit,
         "dirty": dirty,
-        "package": source_fingerprint("grokutils"),
+        "package": package_fingerprint(),
         "chapter": chapter_fingerprint(params.chapter, params.presets_file),
         "preset": params.preset,
         "seed": params.seed,

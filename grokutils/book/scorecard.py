@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -155,7 +156,23 @@ def _scorecard(app: Sphinx, docname: str, reports: dict[str, dict]) -> list[node
     header += ["reference", "source"]
     claims = _table([*header, "measured", "95 % interval", "tolerance", "note"], claim_rows)
     legend = nodes.paragraph(text="(q): in the chapter's quick set, asserted by CI at every run.")
+    if app.builder.format == "latex":
+        return [intro, *stamps, summary, scope, legend, *_landscape(claims, CLAIM_WIDTHS)]
     return [intro, *stamps, summary, scope, legend, claims]
+
+
+CLAIM_WIDTHS = (4, 3, 3, 3, 4, 8, 4, 4, 3, 4, 3, 7)
+"""Relative column widths of the claims table in the PDF: statement and note get the room."""
+
+
+def _landscape(table: nodes.table, widths: tuple[int, ...]) -> list[nodes.Node]:
+    """The table on landscape pages in small type, with columns that wrap: Sphinx's LaTeX
+    writer gives a table this long (a longtable) unwrapped columns, which run off the page."""
+    spec = addnodes.tabular_col_spec()
+    ragged = r"\raggedright\arraybackslash"  # narrow justified columns gape
+    spec["spec"] = "".join(rf">{{{ragged}}}\X{{{w}}}{{{sum(widths)}}}" for w in widths)
+    begin = nodes.raw("", r"\begin{landscape}\footnotesize", format="latex")
+    return [begin, spec, table, nodes.raw("", r"\end{landscape}", format="latex")]
 
 
 def _build_stamp(reports: dict[str, dict]) -> str:
@@ -207,6 +224,7 @@ def _row(cells: list) -> nodes.row:
 
 def setup(app: Sphinx) -> dict:
     app.add_node(scorecard_placeholder)
+    app.add_latex_package("pdflscape")  # the claims table's landscape pages in the PDF
     app.add_directive("claims-scorecard", ScorecardDirective)
     app.connect("doctree-read", collect_report)
     app.connect("env-purge-doc", purge)

@@ -48,8 +48,7 @@ from grokutils.book.claims import Verdict
 from grokutils.book.device import DEVICES
 from grokutils.book.dry_run import DRY_RUN_SUFFIX
 from grokutils.book.params import PRESETS
-from grokutils.book.provenance import chapter_fingerprint
-from grokutils.book.sweep import source_fingerprint
+from grokutils.book.provenance import chapter_fingerprint, package_fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS_DIR = ROOT / "chapters"
@@ -73,10 +72,10 @@ def chapters_of_book(root: Path = ROOT) -> list[str]:
 
 
 def inputs_of(chapter: str, root: Path = ROOT) -> str:
-    """What a run of ``chapter`` depends on: grokutils' source and the chapter's code cells
-    and presets (the fingerprints of the provenance stamp)."""
+    """What a run of ``chapter`` depends on: the grokutils code its kernel runs and the
+    chapter's code cells and presets (the fingerprints of the provenance stamp)."""
     presets = root / "chapters" / "presets" / f"{chapter}.yaml"
-    return f"{source_fingerprint('grokutils')} {chapter_fingerprint(chapter, presets)}"
+    return f"{package_fingerprint()} {chapter_fingerprint(chapter, presets)}"
 
 
 def run_chapter(

@@ -17,7 +17,7 @@ import hashlib
 import importlib
 import itertools
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
@@ -122,13 +122,20 @@ class ResultCache:
 
 
 @lru_cache
-def source_fingerprint(package: str) -> str:
-    """SHA-256 of every ``.py`` file of an importable package (its code version)."""
+def source_fingerprint(package: str, exclude: Collection[str] = ()) -> str:
+    """SHA-256 (16 hex digits) of every ``.py`` file of an importable package (its code
+    version), but those whose path relative to the package folder is in ``exclude``
+    (``"book/scorecard.py"``; hashable, e.g. a tuple). Cached per process."""
     module = importlib.import_module(package)
     digest = hashlib.sha256()
     files = [Path(module.__file__)]
     if hasattr(module, "__path__"):
-        files = sorted(p for folder in module.__path__ for p in Path(folder).rglob("*.py"))
+        files = sorted(
+            p
+            for folder in module.__path__
+            for p in Path(folder).rglob("*.py")
+            if p.relative_to(folder).as_posix() not in exclude
+        )
     for path in files:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())

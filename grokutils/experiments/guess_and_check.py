@@ -212,6 +212,17 @@ def width_point(
     return out
 
 
+def depth_prior(activation: str, depth: int | None, width: int, shape: tuple[int, int]):
+    """The normalised network prior of the depth sweep for targets of ``shape`` (d × d'):
+    width ``width``, ``depth`` layers, or with ``depth=None`` the infinite-depth limit
+    ``u vᵀ/‖u vᵀ‖`` (linear only)."""
+    if depth is None:
+        if activation != "linear":
+            raise ValueError(f"the infinite-depth limit is linear; got activation {activation!r}")
+        return InfiniteDepthPrior(shape)
+    return NetworkPrior(width, depth, activation, normalise=True, shape=shape)
+
+
 def depth_point(
     activation: str,
     depth: int | None,
@@ -227,12 +238,7 @@ def depth_point(
     infinite-depth limit ``u vᵀ/‖u vᵀ‖`` (linear only). With ``naive_draws > 0`` naive
     rejection runs as well. Returns ``{"ss": Conditioned, "naive": Conditioned | None}``."""
     task = make_task(seeds)
-    if depth is None:
-        if activation != "linear":
-            raise ValueError(f"the infinite-depth limit is linear; got activation {activation!r}")
-        prior = InfiniteDepthPrior(task.shape)
-    else:
-        prior = NetworkPrior(width, depth, activation, normalise=True, shape=task.shape)
+    prior = depth_prior(activation, depth, width, task.shape)
     ss = SubsetSimulation(
         prior, task, n_particles=n_particles, replicas=replicas, seed=sampler_seed
     )

@@ -14,8 +14,11 @@ What a "step" is:
   subset simulation runs, each × ``k / rbis_inner``), so ``k = rbis_inner`` is the chapter's
   point. Two kinds: the narrowest width (naive rejection runs there) and the widest (upper
   bound for every other width).
-* **Agreement check** (:func:`gc.depth_point` with naive rejection): the naive draws, with
-  the point's subset simulation in full as the overhead. Deepest depth (upper bound).
+* **Agreement check** (:func:`gc.depth_point` with naive rejection), two probes: its subset
+  simulation, one full point timed once (``scales=False``, as in the depth sweep), and its
+  naive rejection (``NaiveRejection`` on the point's prior), whose step is one draw. Timing
+  the two together with the draws as steps would bury the draws' cost (microseconds each) in
+  the noise of subset simulation's tens of seconds. Deepest depth (upper bound).
 * **G&C depth sweep and the d → ∞ limit** (:func:`gc.depth_point`): one
   full point, timed once (``scales=False``): subset simulation has no step count to cut (its
   levels depend on ε), and with a few hundred particles it can lose every particle below a
@@ -37,6 +40,8 @@ import grokutils.experiments.guess_and_check as gc
 from grokutils.book import sweep
 from grokutils.book.dry_run import Probe, sweep_workers
 from grokutils.book.params import Params
+from grokutils.data.matrix_sensing import make_task
+from grokutils.samplers.guess_and_check import NaiveRejection
 
 MIN_PARTICLES = 100
 """Particles of subset simulation in a width probe's scaled-down runs, at least."""
@@ -73,9 +78,14 @@ def _depth_run(p: Params, point: dict, desc: str):
     return run
 
 
-def _check_run(p: Params, point: dict):
-    def run(k: int):  # subset simulation in full (the overhead), k naive draws
-        return _one(p, gc.depth_point, dict(point, naive_draws=k), "naive vs SS")
+def _naive_run(point: dict):
+    """``run(k)``: naive rejection at the check point with ``k`` draws (as in gc.depth_point)."""
+
+    def run(k: int):
+        task = make_task(point["seeds"])
+        prior = gc.depth_prior(point["activation"], point["depth"], point["width"], task.shape)
+        naive = NaiveRejection(prior, task, n_draws=k, seed=point["sampler_seed"] + 1)
+        return naive.condition(point["eps"])
 
     return run
 
@@ -135,21 +145,30 @@ def probes(p: Params) -> list[Probe]:
 
     check = gc.check_points(p, seeds)
     deep_check = _slowest(check, "depth")
-    out.append(
+    sizes = (
+        f"linear, d={deep_check['depth']} (of {p.check_depths}), ε {p.check_eps}, "
+        f"{p.n_seeds_depth} data sets"
+    )
+    out += [
         Probe(
-            name="naive vs SS (depth agreement check)",
-            sizes=(
-                f"linear, d={deep_check['depth']} (of {p.check_depths}), ε {p.check_eps}, "
-                f"{p.n_seeds_depth} data sets, SS {p.ss_particles} × "
-                f"{deep_check['replicas']}, naive {p.naive_draws:.0e}"
-            ),
+            name="naive vs SS (depth agreement check): subset simulation",
+            sizes=f"{sizes}, SS {p.ss_particles} × {deep_check['replicas']}",
+            steps=p.ss_particles,
+            run=_depth_run(p, dict(deep_check, naive_draws=0), "naive vs SS: SS"),
+            repeats=len(check),
+            workers=w,
+            scales=False,
+        ),
+        Probe(
+            name="naive vs SS (depth agreement check): naive rejection",
+            sizes=f"{sizes}, naive {p.naive_draws:.0e} draws",
             steps=deep_check["naive_draws"],
-            run=_check_run(p, deep_check),
+            run=_naive_run(deep_check),
             repeats=len(check),
             workers=w,
             few=max(1000, deep_check["naive_draws"] // 100),
-        )
-    )
+        ),
+    ]
 
     gd_width = gc.gd_width_points(p, seeds)
     widest = _slowest(gd_width, "width")
