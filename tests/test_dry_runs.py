@@ -49,12 +49,13 @@ def test_paper_preset_dry_run_projects_every_experiment(notebook, tmp_path, monk
 
 @pytest.mark.notebook
 @pytest.mark.skipif(torch.cuda.is_available(), reason="auto is CUDA on this machine")
-def test_device_auto_gives_the_cpu_numbers(tmp_path, monkeypatch):
+def test_device_auto_gives_the_cpu_numbers(tmp_path, monkeypatch, chapter_runs):
     notebook = pipeline.ROOT / "chapters/05_ergodic_stability.ipynb"
-    reports = {}
-    for device in ("cpu", "auto"):
-        monkeypatch.setenv("GROKBOOK_CLAIMS_DIR", str(tmp_path / device))
-        pipeline.execute(notebook, tmp_path / f"{device}.ipynb", device=device)
-        reports[device] = json.loads((tmp_path / device / f"{notebook.stem}.json").read_text())
-    assert reports["auto"]["provenance"]["device"] == reports["cpu"]["provenance"]["device"]
-    assert reports["auto"]["claims"] == reports["cpu"]["claims"]
+    assert params.load(notebook.stem, "quick").device == "cpu"
+    chapter_runs.get("book", notebook)  # the suite's own run at quick: device cpu
+    cpu = json.loads(chapter_runs.claims("book", notebook).read_text())
+    monkeypatch.setenv("GROKBOOK_CLAIMS_DIR", str(tmp_path))
+    pipeline.execute(notebook, tmp_path / "auto.ipynb", device="auto")
+    auto = json.loads((tmp_path / f"{notebook.stem}.json").read_text())
+    assert auto["provenance"]["device"] == cpu["provenance"]["device"] == "cpu"
+    assert auto["claims"] == cpu["claims"]
