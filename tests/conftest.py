@@ -12,6 +12,7 @@ import matplotlib
 import nbformat
 import pipeline
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 matplotlib.use("Agg")
 BUILD = pipeline.ROOT / "_build"
@@ -92,16 +93,35 @@ def chapter_runs(tmp_path_factory) -> ChapterRuns:
     return ChapterRuns(base.parent if base.name.startswith("popen-gw") else base)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups (--dist loadgroup)
+BOOK_TESTS = ("tests/test_book.py", "tests/test_pdf.py")
+"""The test files whose tests share one built book per book (the ``built_books`` fixture)."""
+
+
+class SharedStateScheduling(LoadScopeScheduling):
+    """pytest-xdist's load scheduling, but tests that must share one process go to one worker:
+    the cells of an nbval reference (one kernel per notebook), and the tests of one built book
+    (``tests/test_book.py::…[fixture]`` and ``tests/test_pdf.py::…[fixture]`` share a build).
+    Every other test is a unit of its own. (``--dist loadgroup`` would do this with
+    ``xdist_group`` marks, but xdist 3.8 records a group in ``item._nodeid``, which pytest 9
+    ignores.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = nodeid.split("::", 1)[0]
+        if path.endswith(".ipynb"):
+            return path
+        if path in BOOK_TESTS and nodeid.endswith("]"):
+            return "built book " + nodeid.rsplit("[", 1)[1].rstrip("]")
+        return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent with -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    return SharedStateScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Keep on one xdist worker what must share one process: the cells of an nbval reference
-    (one kernel per notebook) and the tests of one built book (one build per book); run the
-    notebook executions first and the book builds last (they wait for every chapter run)."""
-    for item in items:
-        if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-        elif "built_books" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(f"book-{item.callspec.params['name']}"))
+    """Notebook executions first (the longest tests), the book builds last (they wait for
+    every chapter run), so that no worker idles behind them."""
 
     def order(item) -> int:
         if "built_books" in getattr(item, "fixturenames", ()):
