@@ -106,9 +106,9 @@ class SharedStateScheduling(LoadScopeScheduling):
     ignores.)"""
 
     def _split_scope(self, nodeid: str) -> str:
+        if "ipynb" in nodeid and "::Cell " in nodeid:  # nbval: "<path>::Cell <n>" (the path's
+            return nodeid.split("::Cell ", 1)[0]  # ".ipynb" may read "::ipynb" here)
         path = nodeid.split("::", 1)[0]
-        if path.endswith(".ipynb"):
-            return path
         if path in BOOK_TESTS and nodeid.endswith("]"):
             return "built book " + nodeid.rsplit("[", 1)[1].rstrip("]")
         return nodeid
@@ -126,7 +126,7 @@ def pytest_collection_modifyitems(config, items):
     def order(item) -> int:
         if "built_books" in getattr(item, "fixturenames", ()):
             return 2
-        return 0 if item.get_closest_marker("notebook") or ".ipynb" in item.nodeid else 1
+        return 0 if item.get_closest_marker("notebook") or item.path.suffix == ".ipynb" else 1
 
     items.sort(key=order)
 
