@@ -12,6 +12,7 @@ import matplotlib
 import nbformat
 import pipeline
 import pytest
+from nbval.plugin import IPyNbCell, IPyNbFile, coalesce_streams
 from xdist.scheduler import LoadScopeScheduling
 
 matplotlib.use("Agg")
@@ -28,9 +29,10 @@ def chapter_id(value) -> str:
     return f"{value[0]}:{value[1].stem}" if isinstance(value, tuple) else str(value)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _test_environment(tmp_path_factory):
-    """Claims JSON into a temporary folder, sweeps cached in one, quick preset by default."""
+def pytest_sessionstart(session):
+    """Claims JSON into a temporary folder, sweeps cached in one, quick preset by default
+    (before any test or collector set-up: :class:`ReplayedReference` runs chapters too)."""
+    tmp_path_factory = session.config._tmp_path_factory  # what the fixture of that name returns
     os.environ["GROKBOOK_CLAIMS_DIR"] = str(tmp_path_factory.mktemp("claims"))
     os.environ["GROKBOOK_CACHE_DIR"] = str(tmp_path_factory.mktemp("sweep-cache"))
     os.environ.setdefault("GROKBOOK_PRESET", "quick")
@@ -47,7 +49,7 @@ class ChapterRuns:
 
     ``shared``: a folder of this test run that every worker sees; it holds each run's outcome
     and its claims JSON (:meth:`claims`, where no other execution of the same chapter in this
-    test run, nbval's or a dry run's, can overwrite it).
+    test run, a dry run or another test's, can overwrite it).
     """
 
     def __init__(self, shared: Path):
@@ -86,11 +88,78 @@ class ChapterRuns:
             os.environ["GROKBOOK_CLAIMS_DIR"] = previous
 
 
-@pytest.fixture(scope="session")
-def chapter_runs(tmp_path_factory) -> ChapterRuns:
+def runs_of(tmp_path_factory: pytest.TempPathFactory) -> ChapterRuns:
     base = tmp_path_factory.getbasetemp()
     # under xdist each worker's basetemp is <the run's basetemp>/popen-gw<N>
     return ChapterRuns(base.parent if base.name.startswith("popen-gw") else base)
+
+
+@pytest.fixture(scope="session")
+def chapter_runs(tmp_path_factory) -> ChapterRuns:
+    return runs_of(tmp_path_factory)
+
+
+class ReplayedReference(IPyNbFile):
+    """nbval's regression test of one reference notebook, on the outputs of the suite's own
+    papermill run of its chapter (:class:`ChapterRuns`) instead of a second execution in a
+    kernel of nbval's: the same collection (a test per code cell, tags and comment markers),
+    the same sanitizers (``--nbval-sanitize-with``) and nbval's own comparison, in its lax mode
+    (only cells tagged ``nbval-check-output`` are compared)."""
+
+    def __init__(self, *args, book: str, chapter: Path, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.book, self.chapter = book, chapter
+        self.compare_outputs = False  # lax: a cell is compared only when tagged
+        self.executed: list[nbformat.NotebookNode] = []
+
+    def setup(self):
+        self.setup_sanitize_files()
+        executed = runs_of(self.config._tmp_path_factory).get(self.book, self.chapter)
+        self.executed = [c for c in executed.cells if c.cell_type == "code"]
+        expected = [c.source for c in self.nb.cells if c.cell_type == "code"]
+        if [c.source for c in self.executed] != expected:
+            raise ValueError(f"{self.path.name}: reference and chapter differ; run `make refs`")
+
+    def collect(self):
+        for cell in super().collect():  # nbval's items, with this class's runtest
+            yield ReplayedCell.from_parent(
+                self, name=cell.name, cell_num=cell.cell_num, cell=cell.cell, options=cell.options
+            )
+
+
+class ReplayedCell(IPyNbCell):
+    """One code cell of a :class:`ReplayedReference`: its executed outputs against the
+    reference's, as nbval's ``runtest`` compares them after executing the cell."""
+
+    def runtest(self):
+        if self.options["skip"]:
+            pytest.skip()
+        outputs = self.parent.executed[self.cell_num].outputs
+        errors = [o for o in outputs if o.output_type == "error"]
+        if errors and not self.options["check_exception"]:
+            traceback = "\n".join(errors[0].traceback)
+            self.raise_cell_error("Cell execution caused an exception", traceback)
+        unrun = self.cell.execution_count is None
+        if unrun and self.cell.outputs:
+            self.raise_cell_error("Unrun reference cell has outputs")
+        reference = coalesce_streams(self.cell.outputs)
+        if self.options["check"] and not unrun:
+            if not self.compare_outputs(coalesce_streams(list(outputs)), reference):
+                self.raise_cell_error("Cell outputs differ", "\n".join(self.comparison_traceback))
+
+
+def pytest_collect_file(file_path: Path, parent):
+    """Every book's nbval references (``pipeline.REFERENCES``), as :class:`ReplayedReference`."""
+    for name, book in BOOKS.items():
+        if file_path.suffix == ".ipynb" and file_path.parent == pipeline.REFERENCES[book]:
+            chapter = next(
+                (c for c in pipeline.toc_chapters(book) if c.name == file_path.name), None
+            )
+            if chapter is not None:
+                return ReplayedReference.from_parent(
+                    parent, path=file_path, book=name, chapter=chapter
+                )
+    return None
 
 
 BOOK_TESTS = ("tests/test_book.py", "tests/test_pdf.py")
@@ -98,8 +167,8 @@ BOOK_TESTS = ("tests/test_book.py", "tests/test_pdf.py")
 
 
 class SharedStateScheduling(LoadScopeScheduling):
-    """pytest-xdist's load scheduling, but tests that must share one process go to one worker:
-    the cells of an nbval reference (one kernel per notebook), and the tests of one built book
+    """pytest-xdist's load scheduling, but tests that share state go to one worker: the cells
+    of an nbval reference (their chapter's run, read once), and the tests of one built book
     (``tests/test_book.py::…[fixture]`` and ``tests/test_pdf.py::…[fixture]`` share a build).
     Every other test is a unit of its own. (``--dist loadgroup`` would do this with
     ``xdist_group`` marks, but xdist 3.8 records a group in ``item._nodeid``, which pytest 9

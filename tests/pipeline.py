@@ -1,8 +1,8 @@
 """The book's pipeline, shared by the tests and the Makefile: chapters -> papermill -> book.
 
-Executing a chapter is the expensive step, so ``make test`` runs each chapter at most twice:
-once through papermill (whose output is also fed to the book build through Jupyter Book's
-execution cache, see :func:`seed_execution_cache`) and once by nbval on its reference.
+Executing a chapter is the expensive step, so ``make test`` runs each chapter at quick once,
+through papermill: its output is compared with the chapter's nbval reference and fed to the
+book build through Jupyter Book's execution cache (see :func:`seed_execution_cache`).
 
 Command line (from the Makefile)::
 

@@ -1,7 +1,8 @@
 """nbval's reference notebooks must match their chapters, so a baseline cannot go stale silently.
 
-nbval itself (``--nbval-lax``, in pytest's options) re-executes each reference and compares the
-outputs of the cells tagged ``nbval-check-output``. ``make refs`` regenerates them.
+nbval's comparison (lax: the cells tagged ``nbval-check-output``) checks each reference against
+the suite's own papermill run of its chapter (``ReplayedReference`` in ``conftest.py``).
+``make refs`` regenerates them.
 """
 
 from __future__ import annotations
