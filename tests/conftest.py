@@ -150,16 +150,16 @@ class ReplayedCell(IPyNbCell):
 
 def pytest_collect_file(file_path: Path, parent):
     """Every book's nbval references (``pipeline.REFERENCES``), as :class:`ReplayedReference`."""
+    if file_path.suffix != ".ipynb":
+        return None
     for name, book in BOOKS.items():
-        if file_path.suffix == ".ipynb" and file_path.parent == pipeline.REFERENCES[book]:
-            chapter = next(
-                (c for c in pipeline.toc_chapters(book) if c.name == file_path.name), None
-            )
-            if chapter is not None:
-                return ReplayedReference.from_parent(
-                    parent, path=file_path, book=name, chapter=chapter
-                )
-    return None
+        if file_path.parent == pipeline.REFERENCES[book]:
+            for chapter in pipeline.toc_chapters(book):
+                if chapter.name == file_path.name:
+                    return ReplayedReference.from_parent(
+                        parent, path=file_path, book=name, chapter=chapter
+                    )
+    return None  # not a reference, or one without a chapter (tests/test_references.py)
 
 
 BOOK_TESTS = ("tests/test_book.py", "tests/test_pdf.py")
