@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -49,14 +50,16 @@ class ChapterRuns:
 
     ``shared``: a folder of this test run that every worker sees; it holds each run's outcome
     and its claims JSON (:meth:`claims`, where no other execution of the same chapter in this
-    test run, a dry run or another test's, can overwrite it).
+    test run, a dry run or another test's, can overwrite it). ``env``: variables set for the
+    kernel on top of the test run's (another kernel dispatch, say), with ``name`` the folder
+    its runs go to.
     """
 
-    def __init__(self, shared: Path):
-        self.shared = shared
+    def __init__(self, shared: Path, env: Mapping[str, str] | None = None, name: str = "executed"):
+        self.shared, self.env, self.name = shared / name, dict(env or {}), name
 
     def output(self, book: str, notebook: Path) -> Path:
-        return BUILD / "quick" / "executed" / book / notebook.name
+        return BUILD / "quick" / self.name / book / notebook.name
 
     def claims(self, book: str, notebook: Path) -> Path:
         """The claims JSON of the chapter's run."""
@@ -76,27 +79,47 @@ class ChapterRuns:
         return nbformat.read(output, as_version=4)
 
     def _execute(self, book: str, notebook: Path, output: Path) -> str:
-        claims = self.claims(book, notebook).parent
-        previous = os.environ["GROKBOOK_CLAIMS_DIR"]
-        os.environ["GROKBOOK_CLAIMS_DIR"] = str(claims)  # the kernel inherits it
+        env = {**self.env, "GROKBOOK_CLAIMS_DIR": str(self.claims(book, notebook).parent)}
+        previous = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # the kernel inherits them
         try:
             pipeline.execute(notebook, output)
             return ""
         except Exception as error:  # kept, so every test that needs this run reports it
             return f"{type(error).__name__}: {error}"
         finally:
-            os.environ["GROKBOOK_CLAIMS_DIR"] = previous
+            for k, v in previous.items():
+                if v is None:
+                    del os.environ[k]
+                else:
+                    os.environ[k] = v
 
 
-def runs_of(tmp_path_factory: pytest.TempPathFactory) -> ChapterRuns:
+def runs_of(tmp_path_factory: pytest.TempPathFactory, **kwargs) -> ChapterRuns:
     base = tmp_path_factory.getbasetemp()
     # under xdist each worker's basetemp is <the run's basetemp>/popen-gw<N>
-    return ChapterRuns(base.parent if base.name.startswith("popen-gw") else base)
+    return ChapterRuns(base.parent if base.name.startswith("popen-gw") else base, **kwargs)
 
 
 @pytest.fixture(scope="session")
 def chapter_runs(tmp_path_factory) -> ChapterRuns:
     return runs_of(tmp_path_factory)
+
+
+OTHER_KERNELS = {
+    "ATEN_CPU_CAPABILITY": "default",
+    "MKL_CBWR": "COMPATIBLE",
+    "OPENBLAS_CORETYPE": "Haswell",
+}
+"""The suite's stand-in for another CPU: torch's elementwise kernels without SIMD, MKL's
+compatible code path (torch's BLAS) and OpenBLAS's Haswell kernels (numpy's), in place of the
+kernels this CPU would pick."""
+
+
+@pytest.fixture(scope="session")
+def runs_on_other_kernels(tmp_path_factory) -> ChapterRuns:
+    """Chapters at quick under :data:`OTHER_KERNELS`, once per test run like ``chapter_runs``."""
+    return runs_of(tmp_path_factory, env=OTHER_KERNELS, name="executed-other-kernels")
 
 
 class ReplayedReference(IPyNbFile):

@@ -15,6 +15,7 @@ from grokutils.book.claims import (
     Claim,
     ClaimReport,
     ClaimsNotReproduced,
+    RunBound,
     Scope,
     Verdict,
     combine,
@@ -119,6 +120,12 @@ def test_exact_claims_say_so():
     assert claim.verdict == R and claim.interval == "exact"
 
 
+def test_roundoff_is_decided_like_an_exact_value_but_printed_as_roundoff():
+    claim = Claim.at_most("0", "s", Estimate.roundoff(3.1e-14), 1e-10, source="theory, eq. 4")
+    assert claim.verdict == R and claim.interval == "round-off"
+    assert not claim.machine_independent
+
+
 def test_not_checked_names_the_preset():
     claim = Claim.not_checked("a", "s", checked_at="paper", **SOURCE)
     assert claim.verdict == Verdict.NOT_CHECKED and "paper preset" in claim.note
@@ -187,6 +194,7 @@ def test_report_saves_json_with_provenance_and_embeds_it_in_html(tmp_path):
     html = report._repr_html_()
     assert 'class="grokbook-claims"' in html and "grokbook-provenance" in html
     assert "provenance: commit" in repr(report)
+    assert f"({stamp['cpu']}; ATen " in repr(report)  # the kernel dispatch beside the CPU
 
 
 def test_the_quick_set_is_declared_once_with_reasons():
@@ -199,6 +207,44 @@ def test_the_quick_set_is_declared_once_with_reasons():
     report = ClaimReport(demo_params(), scope=SCOPE, quick=["a", "b", "c"], not_at_quick={})
     with pytest.raises(ValueError, match="neither in the quick set"):
         report.add(good("z"))
+
+
+def test_invariants_compare_what_no_machine_may_move_and_leave_out_the_runs():
+    closed_form = Claim.at_least("4", "closed form", Estimate.exact(1.25), 1, source="theory")
+    run_bound = Claim.at_most("5", "run bound", interval(0.2, 0.1, 0.3), RunBound(0.4345), **SOURCE)
+    report = report_with(good("1"), bad("2"), closed_form, run_bound, quick=("1",))
+    lines = repr(report.invariants()).splitlines()
+    assert lines[0] == "fixture at preset quick, seed 0: 7 claims, quick set 1, q0, q1, q2"
+    one, two, four, five = lines[1:5]
+    assert one.startswith("[1] quick, reproduced | s | reference ≈ 1 (paper, Fig. 1) | tolerance")
+    assert "0.5" not in one and "[0.4, 0.6]" not in one  # a run's estimate: left out
+    assert two.startswith("[2] not asserted, verdict of this machine's run | s |")
+    assert "not reproduced" not in two  # not in the quick set: its verdict may move
+    assert four.startswith("[4] not asserted, reproduced, measured 1.25 exact | closed form |")
+    assert run_bound.tolerance_from_run and five.endswith("| tolerance computed from the run")
+    assert "0.4345" not in five and run_bound.tolerance == "≤ 0.4345"  # the table keeps it
+
+
+def test_a_claim_that_moved_with_the_cpu_says_so_and_stays_out_of_the_quick_set():
+    moved = {"2": "inconclusive on one CPU, not reproduced on another"}
+    with pytest.raises(ValueError, match="take them out of the quick set"):
+        ClaimReport(
+            demo_params(),
+            scope=SCOPE,
+            quick=["1", "2", "3"],
+            not_at_quick={},
+            moved_under_dispatch=moved,
+        )
+    report = ClaimReport(
+        demo_params("book"),
+        scope=SCOPE,
+        quick=["1", "3", "4"],
+        not_at_quick={"2": "too few seeds"},
+        moved_under_dispatch=moved,
+    )
+    report.add(good("1"), good("2"))
+    (note,) = report.to_frame().loc[["2"], "note"]
+    assert note == "verdict moved with the CPU's kernels: " + moved["2"]
 
 
 def test_duplicate_ids_are_rejected():

@@ -81,7 +81,14 @@ def test_bootstrap_is_reproducible_and_resamples_pairs_together():
 
 def test_exact_value_has_a_zero_width_interval():
     e = Estimate.exact(1e-15)
-    assert e.is_exact and e.low == e.high == 1e-15
+    assert e.is_exact and e.low == e.high == 1e-15 and e.is_machine_independent
+
+
+def test_roundoff_is_exact_on_one_machine_but_not_across_machines():
+    e = Estimate.roundoff(3.1e-14)
+    assert e.is_exact and e.low == e.high == 3.1e-14 and not e.is_machine_independent
+    e = Estimate.exact_on_run(0.0365)
+    assert e.is_exact and e.low == e.high == 0.0365 and not e.is_machine_independent
 
 
 def test_an_estimate_outside_its_interval_is_an_error():

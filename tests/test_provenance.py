@@ -6,6 +6,7 @@ import shutil
 
 import nbformat
 import pytest
+import torch
 from pipeline import FIXTURE_BOOK
 
 from grokutils.book import archive, params, provenance, seed_runner
@@ -27,6 +28,15 @@ def test_stamp_names_the_code_the_preset_and_the_machine(tmp_path):
     assert (stamp["preset"], stamp["seed"], stamp["wall_time_s"]) == ("quick", 3, 1.2)
     assert stamp["overrides"] == "scale=2.0"
     assert stamp["device"] == "cpu" and stamp["threads"] >= 1 and stamp["cpu"]
+    aten = torch.backends.cpu.get_cpu_capability()
+    assert (
+        stamp["kernels"].startswith(f"ATen {aten}, MKL_CBWR ") and "OpenBLAS " in stamp["kernels"]
+    )
+
+
+def test_the_stamp_records_a_forced_kernel_dispatch(monkeypatch):
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    assert "MKL_CBWR COMPATIBLE" in provenance.kernel_dispatch()
 
 
 def test_chapter_fingerprint_changes_with_a_code_cell_or_the_presets(tmp_path):

@@ -91,12 +91,20 @@ def format_value(value: object) -> str:
 
 
 def format_estimate(estimate: Estimate) -> tuple[str, str]:
-    """``(value, interval)`` as text: ``("0.53", "[0.41, 0.66], 8 seeds")``; ``"exact"``."""
+    """``(value, interval)`` as text: ``("0.53", "[0.41, 0.66], 8 seeds")``; ``"exact"`` or
+    ``"round-off"`` for one deterministic computation."""
     value = format_value(estimate.value)
     if estimate.is_exact:
-        return value, "exact"
+        return value, estimate.method
     interval = f"[{format_value(estimate.low)}, {format_value(estimate.high)}]"
     return value, f"{interval}, {estimate.n} {estimate.unit}"
+
+
+class RunBound(float):
+    """A tolerance computed from the run itself (the rms difference of two sampler runs, 3×
+    a measured step): pass it as a bound and the claim records ``tolerance_from_run``, so that
+    its digits, which move with the machine like a measured value's, are not compared across
+    machines (:meth:`ClaimReport.invariants`)."""
 
 
 @dataclass(frozen=True)
@@ -145,8 +153,8 @@ class Claim:
     """One claim with its reference, our estimate(s) and the verdict computed from them.
 
     ``estimates`` maps a part's label to its estimate (one part: label ``""``); ``measured``,
-    ``interval`` and ``tolerance`` are the same as text for the tables. Build claims with the
-    constructors, not directly.
+    ``interval`` and ``tolerance`` are the same as text for the tables; ``tolerance_from_run``:
+    a bound was a :class:`RunBound`. Build claims with the constructors, not directly.
     """
 
     id: str
@@ -159,6 +167,7 @@ class Claim:
     interval: str = "-"
     note: str = ""
     estimates: Mapping[str, Estimate] = field(default_factory=dict)
+    tolerance_from_run: bool = False
 
     def __post_init__(self):
         kind = self.source.split(",")[0].strip()
@@ -503,6 +512,7 @@ class Claim:
             tolerance = (
                 next(iter(tol.values())) if same else "; ".join(f"{k} {t}" for k, t in tol.items())
             )
+        from_run = any(isinstance(v, RunBound) for b in bounds.values() for v in (b.low, b.high))
         return cls(
             id,
             statement,
@@ -514,6 +524,15 @@ class Claim:
             interval,
             note,
             dict(parts),
+            from_run,
+        )
+
+    @property
+    def machine_independent(self) -> bool:
+        """Whether the measured value, and so the verdict, is the same on every machine: every
+        part is a closed form or an exact count (not a run's estimate, not round-off)."""
+        return bool(self.estimates) and all(
+            e.is_machine_independent for e in self.estimates.values()
         )
 
     @property
@@ -539,6 +558,7 @@ class Claim:
             "interval": self.interval,
             "tolerance": self.tolerance,
             "note": self.note,
+            "tolerance_from_run": self.tolerance_from_run,
             "estimates": {k: _json_safe(e.to_dict()) for k, e in self.estimates.items()},
         }
 
@@ -576,7 +596,10 @@ class ClaimReport:
 
     ``quick`` names the claims CI asserts at the quick preset; ``not_at_quick`` gives, for every
     other claim, the reason it is not asserted there. Every claim must be in exactly one of
-    them, and the quick set needs at least three claims.
+    them, and the quick set needs at least three claims. ``moved_under_dispatch`` names the
+    claims whose verdict moved when the same run was repeated with other CPU kernels (another
+    CPU family, or the suite's perturbation test), with what moved; their notes say so at every
+    preset, and none of them may be in the quick set.
     """
 
     columns = (
@@ -599,12 +622,20 @@ class ClaimReport:
         scope: Scope,
         quick: Iterable[str],
         not_at_quick: Mapping[str, str],
+        moved_under_dispatch: Mapping[str, str] | None = None,
     ):
         self.params, self.scope = params, scope
         self.chapter, self.preset = params.chapter, params.preset
         self.quick, self.not_at_quick = tuple(quick), dict(not_at_quick)
+        self.moved_under_dispatch = dict(moved_under_dispatch or {})
         if both := set(self.quick) & set(self.not_at_quick):
             raise ValueError(f"claims {sorted(both)} are both in and out of the quick set")
+        if fragile := set(self.quick) & set(self.moved_under_dispatch):
+            raise ValueError(
+                f"claims {sorted(fragile)} are in the quick set, but their verdicts moved with "
+                "the CPU's kernels: give them the units that make them robust, or take them "
+                "out of the quick set with that reason"
+            )
         if empty := [k for k, why in self.not_at_quick.items() if not why.strip()]:
             raise ValueError(f"claims {empty} leave the quick set without a reason")
         if len(self.quick) < MIN_QUICK_CLAIMS:
@@ -640,10 +671,13 @@ class ClaimReport:
         rows = []
         for c in self.claims:
             row = c.to_dict()
+            notes = [row["note"]]
+            if c.id in self.moved_under_dispatch:
+                moved = self.moved_under_dispatch[c.id]
+                notes.append(f"verdict moved with the CPU's kernels: {moved}")
             if self.preset == "quick" and c.id in self.not_at_quick:
-                row["note"] = "; ".join(
-                    filter(None, [row["note"], "not asserted at quick: " + self.not_at_quick[c.id]])
-                )
+                notes.append("not asserted at quick: " + self.not_at_quick[c.id])
+            row["note"] = "; ".join(filter(None, notes))
             rows.append(row)
         return rows
 
@@ -703,6 +737,35 @@ class ClaimReport:
         if self.provenance:
             lines.append("provenance: " + provenance_line(self.provenance))
         return "\n".join(lines)
+
+    def invariants(self) -> _Text:
+        """The report as every machine must print it: what nbval compares across CPUs.
+
+        One line per claim: its id and statement, reference and source, tolerance, and its
+        verdict where no machine may move it: the quick set's (CI asserts them), a claim not
+        checked at this preset, and a claim decided on closed forms or exact counts (with its
+        measured value). Left out, because other CPU kernels move them (README, "The same
+        numbers"): the runs' measured values, intervals and notes, round-off, tolerances
+        computed from a run, and the verdicts of the other claims.
+        """
+        lines = [
+            f"{self.chapter} at preset {self.preset}, seed {self.params.seed}: "
+            f"{len(self.claims)} claims, quick set {', '.join(self.quick)}"
+        ]
+        for c in self.claims:
+            shown = [("quick" if self.expected_at_quick(c) else "not asserted") + ","]
+            if c.machine_independent:
+                shown.append(f"{c.verdict.value}, measured {c.result}")
+            elif self.expected_at_quick(c) or c.verdict == Verdict.NOT_CHECKED:
+                shown.append(c.verdict.value)
+            else:
+                shown.append("verdict of this machine's run")
+            tolerance = "computed from the run" if c.tolerance_from_run else c.tolerance
+            lines.append(
+                f"[{c.id}] {' '.join(shown)} | {c.statement} | reference {c.reference} "
+                f"({c.source}) | tolerance {tolerance}"
+            )
+        return _Text("\n".join(lines))
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(col)}</th>" for col in self.columns)
@@ -766,6 +829,8 @@ def provenance_line(stamp: Mapping) -> str:
     """The provenance stamp as one line of text."""
     commit = (stamp.get("commit") or "no git")[:12] + (" (dirty)" if stamp.get("dirty") else "")
     hardware = stamp.get("gpu") or stamp.get("cpu") or "?"
+    if stamp.get("kernels") and not stamp.get("gpu"):
+        hardware += f"; {stamp['kernels']}"
     return (
         f"commit {commit}, grokutils {stamp.get('package')}, chapter {stamp.get('chapter')}, "
         f"preset {stamp.get('preset')}, seed {stamp.get('seed')}, device {stamp.get('device')} "

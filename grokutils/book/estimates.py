@@ -32,6 +32,9 @@ from scipy import stats
 LEVEL = 0.95
 """Coverage of every interval in the book."""
 BOOTSTRAP_RESAMPLES = 2000
+EXACT_METHODS = ("exact", "round-off", "exact on this run")
+"""Methods of one deterministic computation (no sampling interval): a closed form or exact
+count, round-off, and an identity evaluated on a run."""
 BOOTSTRAP_SEED = 20_241_201
 """Seed of the bootstrap resampling: the data carry the run's randomness, not the bootstrap."""
 
@@ -41,7 +44,8 @@ class Estimate:
     """``value`` with its two-sided 95 % interval ``[low, high]`` from ``n`` units.
 
     ``method`` names the interval (``"mean, t"``, ``"median, order statistics"``,
-    ``"fraction, Clopper-Pearson"``, ``"bootstrap"``, ``"exact"``, or the estimator's own);
+    ``"fraction, Clopper-Pearson"``, ``"bootstrap"``, one of :data:`EXACT_METHODS`, or the
+    estimator's own);
     ``unit`` what the ``n`` units are (``"seeds"``, ``"data sets"``, ``"configurations"``).
     """
 
@@ -63,6 +67,13 @@ class Estimate:
 
     @property
     def is_exact(self) -> bool:
+        """One deterministic computation, no sampling interval (:data:`EXACT_METHODS`)."""
+        return self.method in EXACT_METHODS
+
+    @property
+    def is_machine_independent(self) -> bool:
+        """Whether the printed value is the same on every CPU: a closed form or an exact count
+        (:meth:`exact`), not a run's estimate and not round-off."""
         return self.method == "exact"
 
     @property
@@ -154,9 +165,26 @@ class Estimate:
 
     @classmethod
     def exact(cls, value: float, *, unit: str = "computation") -> Estimate:
-        """A deterministic value: its interval is the value itself."""
+        """A closed form or an exact count: its interval is the value itself, and its printed
+        digits are the same on every machine (else use :meth:`roundoff`)."""
         value = float(value)
         return cls(value, value, value, 1, "exact", unit)
+
+    @classmethod
+    def roundoff(cls, value: float, *, unit: str = "computation") -> Estimate:
+        """How far apart two float64 routes to the same exact number land (a relative
+        difference, say): deterministic on one machine, but its digits are round-off, which
+        other kernels (another CPU family, another dispatch) change."""
+        value = float(value)
+        return cls(value, value, value, 1, "round-off", unit)
+
+    @classmethod
+    def exact_on_run(cls, value: float, *, unit: str = "run") -> Estimate:
+        """A quantity that holds exactly for whatever run it is evaluated on (an identity, not
+        an estimate of a population value): no interval, but its digits are the run's, which
+        other kernels move."""
+        value = float(value)
+        return cls(value, value, value, 1, "exact on this run", unit)
 
     @classmethod
     def from_interval(

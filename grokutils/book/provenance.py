@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -58,6 +59,7 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
         "device": device,
         "dtype": devices.DTYPE_POLICY,
         "cpu": cpu_model(),
+        "kernels": kernel_dispatch(),
         "gpu": torch.cuda.get_device_name() if device == "cuda" else None,
         "threads": torch.get_num_threads(),
         "python": platform.python_version(),
@@ -105,6 +107,21 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def kernel_dispatch() -> str:
+    """Which CPU kernels compute the numbers: ATen's vectorised kernels
+    (``ATEN_CPU_CAPABILITY``), MKL's code path under torch's BLAS (``MKL_CBWR``, ``auto``
+    unless set) and the OpenBLAS core type under numpy's (``OPENBLAS_CORETYPE``). The same seed
+    gives the same digits only on the same CPU family under the same dispatch."""
+    from threadpoolctl import threadpool_info
+
+    cores = {i.get("architecture") for i in threadpool_info() if i["internal_api"] == "openblas"}
+    return (
+        f"ATen {torch.backends.cpu.get_cpu_capability()}, "
+        f"MKL_CBWR {os.environ.get('MKL_CBWR', 'auto')}, "
+        f"OpenBLAS {', '.join(sorted(c for c in cores if c)) or 'not loaded'}"
+    )
 
 
 def _git(*args: str) -> str:

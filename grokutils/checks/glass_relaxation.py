@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grokutils.book.claims import Claim, ClaimReport, Scope
+from grokutils.book.claims import Claim, ClaimReport, RunBound, Scope
 from grokutils.book.estimates import Estimate
 from grokutils.experiments.glass_relaxation import (
     BandMaps,
@@ -181,7 +181,7 @@ def landscape_claims(p, curve: EquilibriumCurve, maps: BandMaps) -> list[Claim]:
             "C3",
             c3,
             Estimate.mean(maps.barriers, unit="maps"),
-            at_most=maps.noise,
+            at_most=RunBound(maps.noise),
             reference=c3_reference,
             source=c3_source,
             note=f"bottleneck barrier of each of the two maps (nats); tolerance: the rms "
@@ -239,7 +239,7 @@ def wand_claims(p, grok: Grokking, wand: WandSweep) -> list[Claim]:
             "C11",
             c11,
             Estimate.median(best["grok"]),
-            at_most=3 * adamw_step,
+            at_most=RunBound(3 * adamw_step),
             reference="≈ 2 000 steps, like AdamW",
             source="paper, Fig. 3 and §5",
             note=f"best of {len(wand.points)} sweep point(s): median test-95 % step over its "

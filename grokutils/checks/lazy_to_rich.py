@@ -78,7 +78,7 @@ def recursion_claims(recursion_error: float) -> list[Claim]:
             "0",
             "the (w̄, M) recursion equals GD on the weights (max relative difference of the test "
             "loss)",
-            Estimate.exact(recursion_error),
+            Estimate.roundoff(recursion_error),
             1e-9,
             reference="0 (identical in exact arithmetic)",
             source="theory, the (w̄, M) recursion (spec §2.5; not in the paper)",

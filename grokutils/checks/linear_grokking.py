@@ -128,7 +128,7 @@ def machinery_claims(p: Params, m: ex.Machinery, sweep: ex.LambdaSweep) -> list[
         Claim.check(
             "1",
             "eq. 9 closed form = MP quadrature of L_tr (λ ∈ {0.1, 0.5, 0.9, 1.5}, t ≤ 5e4)",
-            Estimate.exact(m.closed_form_error),
+            Estimate.roundoff(m.closed_form_error),
             reference="equal (relative difference 0)",
             source="paper, eq. 9",
             at_most=1e-8,
@@ -140,7 +140,7 @@ def machinery_claims(p: Params, m: ex.Machinery, sweep: ex.LambdaSweep) -> list[
                 "exact eigenbasis GD = 500 steps of torch SGD (γ = 1e-3, d_out = 3, label noise, "
                 "float64)"
             ),
-            Estimate.exact(m.sgd_error),
+            Estimate.roundoff(m.sgd_error),
             reference="equal (relative difference 0)",
             source="theory, eq. 3 solved in the eigenbasis of Σ_tr",
             at_most=1e-10,

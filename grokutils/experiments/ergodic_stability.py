@@ -274,14 +274,15 @@ def krylov_bogolyubov(f) -> tuple[Estimate, float]:
     """Zhang et al.'s theorem (our reading) on an observable ``f[runs, evals]`` with values in
     [0, 1]: the time-averaged one-step change of its ensemble mean, |mean_t (E f_{t+1} − E f_t)|
     = |E f_T − E f_0| / T, against the bound 2 max|f| / T = 2 / T (T = evals − 1 intervals).
-    The identity holds for every realisation, so the value is exact. Returns (value, bound)."""
+    The identity holds for every realisation, so the value is exact on the run (its digits
+    are the run's). Returns (value, bound)."""
     f = np.asarray(f, dtype=float)
     if f.ndim != 2 or f.shape[1] < 2:
         raise ValueError(f"f must be [runs, evals >= 2]; got {f.shape}")
     if f.min() < 0 or f.max() > 1:
         raise ValueError("f must take values in [0, 1] (an error rate)")
     mean = f.mean(0)
-    return Estimate.exact(float(np.abs(np.diff(mean).mean()))), 2 / (f.shape[1] - 1)
+    return Estimate.exact_on_run(float(np.abs(np.diff(mean).mean()))), 2 / (f.shape[1] - 1)
 
 
 # ------------------------------------------------------------------ SAS grid
