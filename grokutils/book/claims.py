@@ -91,8 +91,8 @@ def format_value(value: object) -> str:
 
 
 def format_estimate(estimate: Estimate) -> tuple[str, str]:
-    """``(value, interval)`` as text: ``("0.53", "[0.41, 0.66], 8 seeds")``; ``"exact"`` or
-    ``"round-off"`` for one deterministic computation."""
+    """``(value, interval)`` as text: ``("0.53", "[0.41, 0.66], 8 seeds")``; for one
+    deterministic computation the interval is its method (``"exact"``, ``"round-off"``, …)."""
     value = format_value(estimate.value)
     if estimate.is_exact:
         return value, estimate.method
@@ -530,7 +530,7 @@ class Claim:
     @property
     def machine_independent(self) -> bool:
         """Whether the measured value, and so the verdict, is the same on every machine: every
-        part is a closed form or an exact count (not a run's estimate, not round-off)."""
+        part is a closed form or an exact count (not a run's value, not round-off)."""
         return bool(self.estimates) and all(
             e.is_machine_independent for e in self.estimates.values()
         )
@@ -753,16 +753,16 @@ class ClaimReport:
             f"{len(self.claims)} claims, quick set {', '.join(self.quick)}"
         ]
         for c in self.claims:
-            shown = [("quick" if self.expected_at_quick(c) else "not asserted") + ","]
+            asserted = "quick" if self.expected_at_quick(c) else "not asserted"
             if c.machine_independent:
-                shown.append(f"{c.verdict.value}, measured {c.result}")
+                verdict = f"{c.verdict.value}, measured {c.result}"
             elif self.expected_at_quick(c) or c.verdict == Verdict.NOT_CHECKED:
-                shown.append(c.verdict.value)
+                verdict = c.verdict.value
             else:
-                shown.append("verdict of this machine's run")
+                verdict = "verdict of this machine's run"
             tolerance = "computed from the run" if c.tolerance_from_run else c.tolerance
             lines.append(
-                f"[{c.id}] {' '.join(shown)} | {c.statement} | reference {c.reference} "
+                f"[{c.id}] {asserted}, {verdict} | {c.statement} | reference {c.reference} "
                 f"({c.source}) | tolerance {tolerance}"
             )
         return _Text("\n".join(lines))
