@@ -20,7 +20,7 @@ INSTALLED := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _extra/mathjax/tex-svg.js
 JB_FLAGS := -W -n --keep-going
-# The default preset of a whole build (see grokutils/book/params.py); a preset given to papermill wins.
+# The default preset of a whole build (see grokutils/core/params.py); a preset given to papermill wins.
 export GROKBOOK_PRESET
 # One thread per process: faster for this book's small matrices, and bit-reproducible.
 export OMP_NUM_THREADS := 1
@@ -54,7 +54,7 @@ chromium:
 book: GROKBOOK_PRESET = book
 book: $(INSTALLED) $(MATHJAX)
 	$(BIN)/python tests/pipeline.py clear-stale-cache _build
-	$(BIN)/python -m grokutils.book.seed_runner --preset book --seeds 1 --first 0 --jobs $(JOBS) \
+	$(BIN)/python -m grokutils.build.seed_runner --preset book --seeds 1 --first 0 --jobs $(JOBS) \
 	  --no-archive --reuse
 	$(BIN)/python tests/pipeline.py seed-cache _build book 0
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
@@ -95,7 +95,7 @@ lint: $(INSTALLED)
 
 # Every chapter's parameters cell, rewritten from its presets file (the one source of help).
 parameters: $(INSTALLED)
-	$(BIN)/python -m grokutils.book.parameters_cell
+	$(BIN)/python -m grokutils.build.parameters_cell
 
 clean:
 	rm -rf _build tests/fixture_book/_build
@@ -107,12 +107,12 @@ SEEDS ?= 8
 FIRST_SEED ?= 1
 JOBS ?= 2
 seeds: $(INSTALLED)
-	$(BIN)/python -m grokutils.book.seed_runner --preset $(PRESET) --seeds $(SEEDS) \
+	$(BIN)/python -m grokutils.build.seed_runner --preset $(PRESET) --seeds $(SEEDS) \
 	  --first $(FIRST_SEED) --jobs $(JOBS) $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
 	  $(if $(DEVICE),--device $(DEVICE))
 
 # One at a time: a projection timed beside another run would be inflated by it.
 projections: PRESET = paper
 projections: $(INSTALLED)
-	$(BIN)/python -m grokutils.book.seed_runner --preset $(PRESET) --seeds 1 --first 0 \
+	$(BIN)/python -m grokutils.build.seed_runner --preset $(PRESET) --seeds 1 --first 0 \
 	  --jobs 1 --dry-run $(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(DEVICE),--device $(DEVICE))

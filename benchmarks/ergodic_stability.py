@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from grokutils.book.seeding import seed_everything
-from grokutils.data.digits import perturbed_digits
-from grokutils.train.sgd_ensemble import run_grid, train_ensemble
+from grokutils.chapters.ergodic_stability.digits import perturbed_digits
+from grokutils.chapters.ergodic_stability.sgd_ensemble import run_grid, train_ensemble
+from grokutils.core.seeding import seed_everything
 
 
 def main() -> None:

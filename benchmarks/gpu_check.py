@@ -31,9 +31,9 @@ from pathlib import Path
 
 import torch
 
-from grokutils.book import device as devices
-from grokutils.book.archive import load_projections
-from grokutils.book.seed_runner import ROOT, Run, chapters_of_book, run_chapter
+from grokutils.build.archive import load_projections
+from grokutils.build.seed_runner import ROOT, Run, chapters_of_book, run_chapter
+from grokutils.core import device as devices
 
 MIN_PAPER_BUDGET_S = 60
 

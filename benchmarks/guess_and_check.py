@@ -18,10 +18,14 @@ import time
 
 import torch
 
-from grokutils.book.seeding import seed_everything
-from grokutils.data.matrix_sensing import make_task
-from grokutils.models.matrix_sensing import NetworkPrior
-from grokutils.samplers.guess_and_check import NaiveRejection, RaoBlackwellIS, SubsetSimulation
+from grokutils.chapters.guess_and_check.priors import NetworkPrior
+from grokutils.chapters.guess_and_check.sampler import (
+    NaiveRejection,
+    RaoBlackwellIS,
+    SubsetSimulation,
+)
+from grokutils.chapters.guess_and_check.task import make_task
+from grokutils.core.seeding import seed_everything
 
 
 def gemm_flops(n: int = 1024, repeats: int = 10) -> float:

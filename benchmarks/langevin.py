@@ -12,10 +12,10 @@ import time
 import numpy as np
 import torch
 
-from grokutils.book.seeding import seed_everything, torch_generator
-from grokutils.data.random_labels import random_label_data
-from grokutils.models import tanh_mlp
-from grokutils.samplers.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
+from grokutils.chapters.thermal_landscape import tanh_mlp
+from grokutils.chapters.thermal_landscape.random_labels import random_label_data
+from grokutils.core.seeding import seed_everything, torch_generator
+from grokutils.methods.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
 
 
 def run(theta0: torch.Tensor, x, s, width: int, temps: np.ndarray, n_steps: int) -> float:

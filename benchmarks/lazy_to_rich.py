@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from grokutils.book.seeding import seed_everything
-from grokutils.train.committee_sweep import single_index_sweep
+from grokutils.chapters.lazy_to_rich.committee_sweep import single_index_sweep
+from grokutils.core.seeding import seed_everything
 
 
 def seconds(fn, repeat: int = 2) -> float:

@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
-from grokutils.book.seeding import seed_everything
-from grokutils.data import teacher_student as ts
-from grokutils.models import linear_estimator as le
+from grokutils.chapters.linear_grokking import linear_estimator as le
+from grokutils.chapters.linear_grokking import task as ts
+from grokutils.core.seeding import seed_everything
 
 D_IN, LAMBDA, D_OUT, SEEDS, STEPS, ETA, GAMMA = 500, 0.9, 3, [0, 1], 2000, 0.01, 1e-3
 

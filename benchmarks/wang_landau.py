@@ -10,11 +10,11 @@ import time
 
 import torch
 
-from grokutils.book.seeding import seed_everything
-from grokutils.data.modular import ModularData
-from grokutils.models.embed_mlp import EmbedMLP
-from grokutils.samplers import wang_landau as wl
-from grokutils.train.wand import train_ln_loss_cv
+from grokutils.chapters.glass_relaxation.embed_mlp import EmbedMLP
+from grokutils.chapters.glass_relaxation.wand import train_ln_loss_cv
+from grokutils.core.seeding import seed_everything
+from grokutils.methods import wang_landau as wl
+from grokutils.methods.modular_data import ModularData
 
 
 def run(n_walkers: int, n_steps: int, seed: int) -> float:

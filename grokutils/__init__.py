@@ -2,7 +2,7 @@
 
 ``book/`` (parameters, seeding, sweeps, estimates, claims, provenance, the seed runner and the
 scorecard), ``data/`` (one module per data family), ``models/``, ``train/`` (the one
-:class:`~grokutils.train.trajectory.Trajectory` record, the batched optimiser steps, the
+:class:`~grokutils.core.trajectory.Trajectory` record, the batched optimiser steps, the
 training loops), ``measures/`` (crossing times, stability estimators, Hessians), ``samplers/``,
 ``theory/`` (one module per paper), and one module per chapter in each of ``experiments/`` (its
 sweep points and measurements), ``figures/`` (its panels) and ``checks/`` (its claims). The

@@ -121,11 +121,11 @@ change."""
 
 def inputs_fingerprint() -> str:
     """What the chapters read besides their own cells: grokutils' source and the presets."""
-    from grokutils.book.sweep import source_fingerprint
+    from grokutils.core.fingerprint import code_fingerprint
 
     presets = sorted((ROOT / "chapters" / "presets").glob("*.yaml"))
     text = "".join(f"{path.name}\n{path.read_text()}" for path in presets)
-    return source_fingerprint("grokutils") + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return code_fingerprint("grokutils") + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def clear_stale_cache(build: Path) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grokutils.book import parameters_cell
-from grokutils.book.params import ParameterError, read_presets
+from grokutils.build import parameters_cell
+from grokutils.core.params import ParameterError, read_presets
 
 CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb"))
 MEDIAN_LINES, LONG_LINES, LONG_SHARE, MAX_LINES = 8, 10, 0.25, 40
@@ -100,9 +100,10 @@ def text(cell: dict) -> str:
 
 
 def figure_functions(chapter: str) -> set[str]:
-    """The functions of ``grokutils/figures/<module>.py`` that return the figure they draw
+    """The functions of ``grokutils/chapters/<slug>/figures.py`` that return the figure they draw
     (``return fig``, or the result of another such function of the module)."""
-    source = (CHAPTERS[0].parent.parent / "grokutils" / "figures" / f"{chapter[3:]}.py").read_text()
+    package = CHAPTERS[0].parent.parent / "grokutils" / "chapters" / chapter[3:]
+    source = (package / "figures.py").read_text()
     returns = {
         node.name: [r.value for r in ast.walk(node) if isinstance(r, ast.Return)]
         for node in ast.parse(source).body
@@ -124,8 +125,8 @@ def figure_functions(chapter: str) -> set[str]:
 
 
 def figures_alias(path: Path) -> str:
-    """The name under which a chapter imports its ``grokutils.figures`` module."""
-    module = f"grokutils.figures.{path.stem[3:]}"
+    """The name under which a chapter imports its figures module."""
+    module = f"grokutils.chapters.{path.stem[3:]}.figures"
     for cell in cells_of(path):
         if cell["cell_type"] != "code":
             continue
@@ -224,7 +225,7 @@ def test_glued_names_are_claims_of_the_chapter(path):
     """``ClaimReport.glue`` glues ``measured_<id>`` and ``verdict_<id>`` of every claim it holds;
     a claim id must be declared by the chapter's checks module (quick set or not_at_quick) and
     be in its archived book runs."""
-    checks = importlib.import_module(f"grokutils.checks.{path.stem[3:]}")
+    checks = importlib.import_module(f"grokutils.chapters.{path.stem[3:]}.claims")
     declared = set(checks.QUICK) | set(checks.NOT_AT_QUICK)
     archived = sorted((path.parent.parent / "results" / "book" / path.stem).glob("seed-*.json"))
     assert archived, "no archived book run to compare the glued names with"

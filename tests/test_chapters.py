@@ -13,7 +13,7 @@ import papermill
 import pytest
 from conftest import chapter_id, chapters
 
-from grokutils.book import params
+from grokutils.core import params
 
 CHAPTERS = chapters()
 ANNOTATIONS = {"int": "int", "float": "float", "bool": "bool", "str": "str"}

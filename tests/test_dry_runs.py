@@ -11,7 +11,7 @@ import pipeline
 import pytest
 import torch
 
-from grokutils.book import params
+from grokutils.core import params
 
 CHAPTERS = pipeline.toc_chapters(pipeline.ROOT)
 DRY_RUN_CELL = "dry_run_if_asked(p, plan.probes)"
@@ -22,7 +22,7 @@ preset; ``make projections`` archives its paper projection."""
 
 
 def plan_of(chapter: str):
-    return importlib.import_module(f"grokutils.plans.{chapter.split('_', 1)[1]}")
+    return importlib.import_module(f"grokutils.chapters.{chapter.split('_', 1)[1]}.plan")
 
 
 @pytest.mark.notebook

@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 import torch
 
-from grokutils.book.seed_runner import ROOT
+from grokutils.build.seed_runner import ROOT
 
 spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "benchmarks/gpu_check.py")
 gpu_check = importlib.util.module_from_spec(spec)

@@ -7,8 +7,11 @@ import importlib
 
 import pytest
 
-from grokutils.book import params
-from grokutils.plans import glass_relaxation, guess_and_check, linear_grokking, thermal_landscape
+from grokutils.chapters.glass_relaxation import plan as glass_relaxation
+from grokutils.chapters.guess_and_check import plan as guess_and_check
+from grokutils.chapters.linear_grokking import plan as linear_grokking
+from grokutils.chapters.thermal_landscape import plan as thermal_landscape
+from grokutils.core import params
 
 CHAPTERS = [
     "01_lazy_to_rich",
@@ -23,7 +26,7 @@ CHAPTERS = [
 @pytest.mark.parametrize("preset", params.PRESETS)
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_plan_builds_at_every_preset(chapter, preset):
-    plan = importlib.import_module(f"grokutils.plans.{chapter.split('_', 1)[1]}")
+    plan = importlib.import_module(f"grokutils.chapters.{chapter.split('_', 1)[1]}.plan")
     probes = plan.probes(params.load(chapter, preset))
     names = [probe.name for probe in probes]
     assert names and len(set(names)) == len(names)

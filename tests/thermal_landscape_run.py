@@ -9,9 +9,9 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 
-from grokutils.book.params import Params
-from grokutils.experiments import thermal_landscape as ex
-from grokutils.train.trajectory import Trajectory
+from grokutils.chapters.thermal_landscape import experiments as ex
+from grokutils.core.params import Params
+from grokutils.core.trajectory import Trajectory
 
 VALUES = dict(
     n_points=8, dim=6, width=12, data_seeds=[0, 1, 2], temperatures=[1e-5, 1e-4, 3e-4],

@@ -1,0 +1,1 @@
+"""Chapter 05: learning that does not converge, statistical algorithmic stability."""

@@ -1,0 +1,228 @@
+"""The claims of chapter 05 (statistical algorithmic stability): each statement with its
+reference, source and threshold, decided on the measurements of
+:mod:`.experiments`.
+
+The non-convergence ensemble's claims (S1, S1-twins, S2, Z0-Z5) rest on its seeds (twin
+pairs for S1-twins), the SAS grid's (S3, S5, S6) on its perturbed datasets, S4 on the
+configurations; Z5 is an exact identity.
+"""
+
+from __future__ import annotations
+
+from grokutils.chapters.ergodic_stability.experiments import (
+    NonconvergenceMeasurements,
+    SASGridMeasurements,
+)
+from grokutils.core.claims import Claim, ClaimReport, Scope
+from grokutils.core.params import Params
+
+QUICK = ["S6", "Z3", "Z5"]
+NOT_AT_QUICK = {
+    "S1": "its runs end within the weight-norm equilibration time 1/(η_eff λ): the displacement "
+    "is still decaying (not reproduced at quick)",
+    "S1-twins": "2 twin pairs at quick: a fraction of 2 pairs cannot clear 0.5 (needs >= 6)",
+    "S2": "800 steps after burn-in: the seed spread of A(T) is dominated by the transient and by "
+    "loss spikes (not reproduced at quick)",
+    "S3": "inconclusive at 4 of 8 unused seed offsets (501-508) at quick: with 4 data sets, one "
+    "data set in which not every stable configuration rises puts the interval's lower end at 0.5",
+    "S4": "4 configurations at quick: no ordering of 4 points is significant (unbounded)",
+    "S4-within": "2 configurations per noise level at quick: ρ needs at least 3",
+    "S5": "exploratory, and 2 configurations per noise level at quick",
+    "Z0": "2 control seeds at quick: a t interval with 1 degree of freedom",
+    "Z1": "its runs end within the weight-norm equilibration time 1/(η_eff λ): the gradient norm "
+    "is still decaying (not reproduced at quick)",
+    "Z2": "2 seeds at quick, and the decays at 1/3 and 2/3 of a 1200-step run come before the "
+    "loss has settled (not reproduced at quick)",
+    "Z4": "400 steps of burn-in: the ensemble is still relaxing, so its last value is far from "
+    "the time averages (not reproduced at quick)",
+}
+MOVED_UNDER_DISPATCH = {
+    claim: "at quick, seed 0, inconclusive on an AMD EPYC and not reproduced on an Intel Xeon "
+    "(AVX-512) with the same code (issue 22): fragile at that size"
+    for claim in ("S2", "Z2")
+}
+
+
+def scope(p: Params) -> Scope:
+    """What the chapter replicates, at the sizes of the preset of ``p``."""
+    return Scope(
+        replication="partial",
+        covers="SAS paper: non-convergence (S1), converging time averages (S2), SAS against "
+        "label noise (S3, the authors' outputs), SAS against the gap across hyper-parameters "
+        "(S4), loss autocorrelation (S5), SAS far below the gap (S6); Zhang et al.: Fig. 1 on "
+        "digits (gradient norm at constant and decayed lr, Z1, Z2), the converging law (Z3, "
+        "Z4), the Krylov–Bogolyubov bound (Z5), the interpolating control (Z0)",
+        scale=f"digits MLP 64-128-128-10 at preset {p.preset}: SAS grid noise {p.noise_levels} "
+        f"× lr {p.lrs} × B {p.batch_sizes}, {p.n_datasets} datasets × {p.n_seeds} seeds, "
+        f"{p.steps} steps (burn-in {p.burn_in}); non-convergence ensemble of {p.z_runs} seeds "
+        f"({p.z_twins} twins, {p.z_small} per control), {p.z_steps} steps",
+        left_out="CIFAR-10 VGG16/ResNet18 for 1200 epochs, ImageNet ResNet and WikiText-103 "
+        "Transformer-XL (GPU-weeks: the SAS numbers are quoted from the authors' outputs, not "
+        "rerun); the theorems themselves (our reading of them); power spectra and the "
+        "spectral-gap route beyond S5; weight-space PCA/t-SNE; sharpness is measured, not "
+        "claimed",
+    )
+
+
+def sas_claims(m: SASGridMeasurements) -> list[Claim]:
+    """S3-S6 on the SAS grid."""
+    lo, hi = m.lo, m.hi
+    return [
+        Claim.at_least(
+            "S3",
+            f"the SAS estimate rises from noise {lo:.0%} to {hi:.0%} in >= 80 % of the stable "
+            "(lr, B) configurations",
+            m.noise_rise,
+            0.8,
+            reference="rises with noise (VGG16 0.0137 → 0.0477, ResNet18 0.0130 → 0.1704 at "
+            "0 → 50 %)",
+            source="paper, SAS against label noise (authors' outputs, stoc_stab_final/resnet)",
+            note=f"median fold increase {m.fold:.1f}×",
+        ),
+        Claim.at_least(
+            "S4",
+            "pooled Spearman ρ(SAS estimate, gap) over the stable configurations",
+            m.pooled_rho,
+            0.5,
+            reference="ρ = 0.72 (n = 22); the paper: stable training generalises better",
+            source="prototype",
+        ),
+        Claim.at_least(
+            "S4-within",
+            f"Spearman ρ(SAS, gap) within noise {lo:.0%} (not claimed by the paper)",
+            m.within_rho,
+            0.5,
+            reference="ρ = −0.33 at 0 % noise (not significant)",
+            source="prototype",
+            note="reported, not claimed: pooling over noise levels creates the correlation",
+        ),
+        Claim.at_least(
+            "S5",
+            f"autocorrelation time of the test loss, noise {hi:.0%} / {lo:.0%} (median over "
+            "configurations)",
+            m.tau_ratio,
+            1,
+            reference="slower decorrelation in less stable settings (qualitative)",
+            source="paper, loss autocorrelations (authors' code, utils/plot_corr_decay.py)",
+            note="exploratory; confounded by drift in the papers' data",
+        ),
+        Claim.at_most(
+            "S6",
+            "the SAS estimate (a lower bound on β) is much smaller than the gap: median SAS / gap",
+            m.sas_over_gap,
+            0.1,
+            reference="0.014 / 0.33 ≈ 0.04 (VGG16, 0 % noise)",
+            source="paper, authors' outputs (stoc_stab_final)",
+            note="consistent with the bound; the experiment does not verify it",
+        ),
+    ]
+
+
+def nonconvergence_claims(m: NonconvergenceMeasurements) -> dict[str, Claim]:
+    """S1, S1-twins, S2 and Z0-Z5 on the non-convergence ensemble, by id."""
+    claims = [
+        Claim.at_least(
+            "S1",
+            "after burn-in the weights keep moving: per-interval displacement, last / first third",
+            m.displacement_ratio,
+            0.5,
+            reference="does not decay (the weights do not converge)",
+            source="paper, abstract (Chandramoorthy et al.)",
+            note="one ratio per seed of the constant-lr ensemble",
+        ),
+        Claim.at_least(
+            "S1-twins",
+            "Lyapunov twins: instantaneous |Δ loss| of the size of the fluctuations (RMS Δ / SD), "
+            "time averages equal within 3 SE in most pairs",
+            m.twins,
+            0.5,
+            reference="O(1) instantaneous differences, equal time averages",
+            source="paper, Lyapunov-stability runs (authors' code, utils/plot_lyap_stab.py)",
+            note="mean over twin pairs of RMS Δ / SD; fraction of pairs with |Δ time average| "
+            "< 3 SE",
+        ),
+        Claim.between(
+            "S2",
+            "time averages converge: log-log slope of the seed spread of A(T) against T",
+            m.spread_slope,
+            -0.75,
+            -0.25,
+            reference="−1/2 in stationary settings",
+            source="theory, SD of A(T) = √(2 τ_int σ² / T)",
+            note=f"runs flagged drifting (|z| > 3): {m.drifting:.0%}",
+        ),
+        Claim.at_most(
+            "Z0",
+            "control (no noise, no wd): final gradient norm / its value at 10 % of the run",
+            m.control_ratio,
+            0.1,
+            reference="→ 0 (an interpolating problem converges)",
+            source="theory, negative control of Zhang et al.'s claim",
+        ),
+        Claim.at_least(
+            "Z1",
+            "constant lr: full-batch gradient norm, last / first third after burn-in",
+            m.grad_ratio,
+            0.5,
+            reference="does not decay to 0 (ImageNet, WT103)",
+            source="paper, Fig. 1 (Zhang et al.)",
+            note="one ratio per seed of the constant-lr ensemble",
+        ),
+        Claim.check(
+            "Z2",
+            "step decay cuts the gradient norm > 3× while the loss changes < 2×",
+            m.decay_cut,
+            reference="the gradient norm drops with each lr decay, the loss much less",
+            source="paper, Fig. 1 (Zhang et al.)",
+            at_least={"gradient norm": 3, "training loss": 0.5},
+            at_most={"gradient norm": None, "training loss": 2},
+            note="constant / step over the last sixth, one ratio per seed",
+        ),
+        Claim.at_most(
+            "Z3",
+            "the ensemble law settles: W₁ between consecutive windows, last / first",
+            m.law_drift,
+            1,
+            reference="the law of w_t converges",
+            source="paper, abstract (Zhang et al.)",
+            note=f"floor (two halves of the seeds, last window): {m.law_floor:.4f}",
+        ),
+        Claim.check(
+            "Z4",
+            "ergodicity: seed spread of time averages <= 2 × their SE, ensemble average within "
+            "3 SE",
+            m.ergodicity,
+            reference="time averages = ensemble average",
+            source="paper, ergodicity of the training dynamics (Chandramoorthy et al., our "
+            "reading)",
+            at_least={"spread ratio": None, "ensemble z": -3},
+            at_most={"spread ratio": 2, "ensemble z": 3},
+        ),
+        Claim.at_most(
+            "Z5",
+            "Krylov–Bogolyubov: |mean one-step change of E f| <= 2 max|f| / T, f = training error",
+            m.krylov_bogolyubov,
+            m.krylov_bogolyubov_bound,
+            reference="≤ 2 max|f| / T → 0",
+            source="theory, ν_T P − ν_T = (Law(w_T) − Law(w_0)) / T (Zhang et al.'s theorem, "
+            "our reading)",
+            note="an identity for any bounded f (telescoping): the content is boundedness",
+        ),
+    ]
+    return {c.id: c for c in claims}
+
+
+def report(
+    p: Params, nonconvergence: NonconvergenceMeasurements, sas_grid: SASGridMeasurements
+) -> ClaimReport:
+    """The chapter's claims report, in the order S1, S1-twins, S2, S3-S6, Z0-Z5."""
+    out = ClaimReport(
+        p,
+        scope=scope(p),
+        quick=QUICK,
+        not_at_quick=NOT_AT_QUICK,
+        moved_under_dispatch=MOVED_UNDER_DISPATCH,
+    )
+    z = nonconvergence_claims(nonconvergence)
+    out.add(z.pop("S1"), z.pop("S1-twins"), z.pop("S2"), *sas_claims(sas_grid), *z.values())
+    return out

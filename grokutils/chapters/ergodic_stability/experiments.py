@@ -1,0 +1,726 @@
+"""The experiments of chapter 05 (statistical algorithmic stability) and their measurements.
+
+The runs: :func:`nonconvergence_runs` (the non-convergence ensemble, its twins and controls)
+and :func:`sas_grid_point` (one batch size of the SAS grid, a sweep point), both trained by
+:func:`.sgd_ensemble.train_ensemble`; the per-configuration table
+:func:`config_table`, the tables of the chapter (:func:`plateau_windows`,
+:func:`sharpness_table`, :func:`predictor_rhos`, :func:`sas_summary`), and the claims'
+measurements as typed results (:func:`measure_nonconvergence`, :func:`measure_sas_grid`).
+
+Every estimator returns an :class:`~grokutils.core.estimates.Estimate` (or a dict of them, one per
+part of a claim) whose interval comes from the chapter's independent units:
+
+* the **seeds** of the non-convergence ensemble
+  (:func:`nonconvergence_runs`):
+  each run has its own initialisation and minibatch order, so per-seed ratios are independent
+  (:func:`window_ratio`, :func:`control_ratio`, :func:`decay_cut`) and statistics of the whole
+  ensemble are bootstrapped over seeds (:func:`spread_slope`, :func:`law_drift_ratio`,
+  :func:`ergodicity`); Lyapunov twins are units as **twin pairs** (:func:`twins`);
+* the **perturbed datasets** of the SAS grid: every statistic over configurations (the fraction
+  of (lr, B) where SAS rises with noise, the median SAS / gap, the ratio of autocorrelation
+  times) is recomputed on datasets resampled with replacement, jointly for every configuration
+  and seed (a cluster bootstrap: pairs of a dataset with its own copy are left out), from a
+  :class:`RunCube` of per-run time averages;
+* the **configurations** for a correlation across hyper-parameters (:func:`spearman`);
+* none for the Krylov–Bogolyubov identity, which holds for every realisation
+  (:func:`krylov_bogolyubov`, an exact value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy import stats
+
+from grokutils.chapters.ergodic_stability.digits import PerturbedDigits, perturbed_digits
+from grokutils.chapters.ergodic_stability.mlp import mlp_logits, per_example_loss
+from grokutils.chapters.ergodic_stability.sgd_ensemble import (
+    after_burn_in,
+    run_grid,
+    train_ensemble,
+)
+from grokutils.core.estimates import Estimate
+from grokutils.core.seeding import torch_generator
+from grokutils.core.trajectory import Trajectory
+from grokutils.methods.hessian import top_eigenvalue
+from grokutils.methods.stability import (
+    COLLAPSE_FRACTION,
+    cluster_bootstrap_sas,
+    collapsed,
+    drift_z,
+    ensemble_law_drift,
+    integrated_autocorrelation_time,
+    pair_indices,
+    sas_debiased,
+    sas_pair_mean,
+    seed_floor,
+    spearman_interval,
+    time_average,
+    time_average_convergence,
+    wasserstein1,
+    window_means,
+)
+
+CONFIG = ("noise", "lr", "batch_size")
+"""Columns of ``traj.runs`` that define one configuration of the SAS grid."""
+TWIN_Z = 3.0
+"""A twin pair's time averages agree when |Δ time average| < 3 autocorrelation-corrected SEs."""
+
+
+# ------------------------------------------------------------------ the runs
+
+
+def nonconvergence_runs(
+    n_ensemble: int,
+    n_small: int,
+    lr: float,
+    weight_decay: float,
+    noise: float,
+    shift: float,
+    n_twins: int | None = None,
+) -> pd.DataFrame:
+    """The runs of the non-convergence experiments (Zhang et al. 2022, on digits), labelled by
+    a ``group`` column, all on dataset 0:
+
+    - ``constant``: ``n_ensemble`` seeds, label noise, weight decay, constant lr;
+    - ``twin``: the first ``n_twins`` (default ``n_small``, at most ``n_ensemble``) of those
+      seeds with the class-0 output bias shifted by ``shift`` (Lyapunov twins);
+    - ``step`` and ``cosine``: the same with the learning rate decayed;
+    - ``clean_wd``: no label noise, weight decay (a gradient balanced by weight decay);
+    - ``control``: plain SGD (no momentum) at lr ×2, no label noise, no weight decay (an
+      interpolating problem, which converges).
+    """
+    n_twins = n_small if n_twins is None else n_twins
+    if not 1 <= n_twins <= n_ensemble:
+        raise ValueError(f"n_twins must be in [1, n_ensemble = {n_ensemble}]; got {n_twins}")
+    common = dict(noise=[noise], lr=[lr], weight_decay=[weight_decay])
+    small = range(n_small)
+    parts = {
+        "constant": run_grid(seed=range(n_ensemble), **common),
+        "twin": run_grid(seed=range(n_twins), init_shift=[shift], **common),
+        "step": run_grid(seed=small, schedule=["step"], **common),
+        "cosine": run_grid(seed=small, schedule=["cosine"], **common),
+        "clean_wd": run_grid(seed=small, lr=[lr], weight_decay=[weight_decay]),
+        "control": run_grid(seed=small, lr=[2 * lr], momentum=[0.0]),
+    }
+    return pd.concat([df.assign(group=name) for name, df in parts.items()], ignore_index=True)
+
+
+def sas_grid_point(
+    batch_size: int,
+    noise_levels: list[float],
+    lrs: list[float],
+    n_datasets: int,
+    n_seeds: int,
+    steps: int,
+    burn_in: int,
+    eval_every: int,
+    weight_decay: float,
+    seed: int,
+) -> Trajectory:
+    """One batch size of the SAS grid (a :mod:`grokutils.core.sweep` point): every noise level ×
+    learning rate × perturbed dataset × seed as one batched run, SGD with momentum 0.9 and
+    weight decay, no gradient recording; ``runs`` gets a ``batch_size`` column. Run seeds are
+    ``1000 seed + 0..n_seeds−1``; the datasets (and their label noise) are the same for every
+    ``seed``."""
+    data = perturbed_digits(noise_levels, n_datasets=n_datasets)
+    runs = run_grid(
+        noise=noise_levels,
+        lr=lrs,
+        dataset=range(n_datasets),
+        seed=[1000 * seed + s for s in range(n_seeds)],
+        weight_decay=[weight_decay],
+    ).assign(batch_size=batch_size)
+    return train_ensemble(
+        data,
+        runs,
+        batch_size=batch_size,
+        steps=steps,
+        eval_every=eval_every,
+        burn_in=burn_in,
+        record_gradient=False,
+    )
+
+
+# ------------------------------------------------------------------ non-convergence ensemble
+
+
+def groups(traj) -> dict[str, np.ndarray]:
+    """Row positions of each ``group`` of a trajectory of ``nonconvergence_runs``."""
+    runs = traj.runs.reset_index(drop=True)
+    return {g: runs.index[runs.group == g].to_numpy() for g in runs.group.unique()}
+
+
+def per_run_window_ratio(x, n_windows: int = 3) -> np.ndarray:
+    """Mean of each run's series ``x[runs, N]`` over its last of ``n_windows`` equal windows
+    divided by its mean over the first: ``[runs]`` (1 for a plateau, → 0 for a decay)."""
+    w = window_means(x, n_windows)
+    return w[:, -1] / w[:, 0]
+
+
+def window_ratio(traj, series: str, n_windows: int = 3) -> Estimate:
+    """Last / first window of ``series`` (``"displacement"``, ``"grad_norm"``) after burn-in,
+    one ratio per seed of the constant-lr ensemble; mean over seeds with its t interval."""
+    x = traj.series[series][groups(traj)["constant"]][:, after_burn_in(traj)]
+    return Estimate.mean(per_run_window_ratio(x, n_windows), unit="seeds")
+
+
+def control_ratio(traj) -> Estimate:
+    """Plain-SGD control: final full-batch gradient norm over its value at 10 % of the run
+    (the spec's 1.2k of 12k steps), one ratio per seed; mean with its t interval."""
+    grad = traj.grad_norm[groups(traj)["control"]]
+    early = np.searchsorted(traj.steps, traj.steps[-1] // 10)
+    return Estimate.mean(grad[:, -1] / grad[:, early], unit="seeds")
+
+
+def decay_cut(traj) -> dict[str, Estimate]:
+    """Step decay against constant lr, seed by seed (the step runs' seeds are the first
+    constant-lr seeds: same initialisation and minibatch order), over the last sixth of the
+    evaluations after burn-in: ``{"gradient norm": constant / step, "training loss": constant /
+    step}``, each the mean over seeds of the per-seed ratio."""
+    rows = groups(traj)
+    step = rows["step"]
+    const = rows["constant"][: len(step)]
+    end = slice(-max(1, int(after_burn_in(traj).sum()) // 6), None)
+
+    def ratio(x):
+        return x[const][:, end].mean(1) / x[step][:, end].mean(1)
+
+    return {
+        "gradient norm": Estimate.mean(ratio(traj.grad_norm), unit="seeds"),
+        "training loss": Estimate.mean(ratio(traj.train_loss), unit="seeds"),
+    }
+
+
+def twin_measurements(twin, base) -> tuple[np.ndarray, np.ndarray]:
+    """Lyapunov twins: test-loss series ``twin[pairs, N]`` and ``base[pairs, N]`` after burn-in
+    (same seed, initial output bias shifted by a tiny amount). Returns per pair ``spread`` =
+    RMS of the instantaneous difference / temporal SD of the base run's loss, and ``z`` =
+    |time average of the difference| / its autocorrelation-corrected SE."""
+    twin, base = np.asarray(twin, dtype=float), np.asarray(base, dtype=float)
+    diff = twin - base
+    avg = time_average(diff)
+    spread = np.sqrt((diff**2).mean(1)) / base.std(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.abs(avg.mean) / avg.se
+    return spread, z
+
+
+def twins(traj) -> dict[str, Estimate]:
+    """Claim S1-twins in two parts over the twin pairs: the instantaneous losses separate
+    (mean over pairs of the RMS difference / SD of the loss) while the time averages agree
+    (fraction of pairs with |Δ time average| < 3 SE, Clopper-Pearson)."""
+    rows = groups(traj)
+    twin = rows["twin"]
+    base = rows["constant"][: len(twin)]
+    post = after_burn_in(traj)
+    spread, z = twin_measurements(traj.test_loss[twin][:, post], traj.test_loss[base][:, post])
+    return {
+        "RMS Δ / SD": Estimate.mean(spread, unit="twin pairs"),
+        f"pairs with |z| < {TWIN_Z:g}": Estimate.fraction(z < TWIN_Z, unit="twin pairs"),
+    }
+
+
+def spread_slope(x, fit_from: float = 0.25) -> Estimate:
+    """Log-log slope of the SD over runs of the running time averages of ``x[runs, N]``
+    against T (:func:`grokutils.methods.stability.time_average_convergence`), bootstrapped
+    over runs."""
+    x = np.asarray(x, dtype=float)
+
+    def slope(sample):
+        if np.all(sample == sample[:1]):
+            return np.nan  # one run drawn n times: no spread
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return time_average_convergence(sample, fit_from)[1]
+
+    return Estimate.bootstrap(slope, x, unit="seeds")
+
+
+def law_drift_ratio(x, n_windows: int = 4) -> Estimate:
+    """W₁ between the ensemble's laws in the last two of ``n_windows`` time windows over W₁
+    between the first two (:func:`grokutils.methods.stability.ensemble_law_drift`) of
+    ``x[runs, N]``;
+    below 1 when the law settles. Bootstrapped over runs."""
+
+    def ratio(sample):
+        w1_next, _ = ensemble_law_drift(sample, n_windows)
+        return w1_next[-1] / w1_next[0] if w1_next[0] > 0 else np.nan
+
+    return Estimate.bootstrap(ratio, np.asarray(x, dtype=float), unit="seeds")
+
+
+def ergodicity(x, final) -> dict[str, Estimate]:
+    """Claim Z4 (:func:`grokutils.methods.stability.ergodicity_check`) with both parts bootstrapped
+    over runs: ``spread ratio`` = SD over runs of the time averages of ``x[runs, N]`` / RMS of
+    their autocorrelation-corrected SEs, and ``ensemble z`` = (mean of ``final[runs]`` − mean
+    time average) / SE of the mean of ``final``."""
+    avg = time_average(x)
+    final = np.asarray(final, dtype=float)
+
+    def spread_ratio(mean, se):
+        return mean.std(ddof=1) / np.sqrt(np.mean(se**2))
+
+    def ensemble_z(mean, last):
+        sd = last.std(ddof=1)
+        return (last.mean() - mean.mean()) / (sd / np.sqrt(len(last))) if sd > 0 else np.nan
+
+    return {
+        "spread ratio": Estimate.bootstrap(spread_ratio, avg.mean, avg.se, unit="seeds"),
+        "ensemble z": Estimate.bootstrap(ensemble_z, avg.mean, final, unit="seeds"),
+    }
+
+
+def krylov_bogolyubov(f) -> tuple[Estimate, float]:
+    """Zhang et al.'s theorem (our reading) on an observable ``f[runs, evals]`` with values in
+    [0, 1]: the time-averaged one-step change of its ensemble mean, |mean_t (E f_{t+1} − E f_t)|
+    = |E f_T − E f_0| / T, against the bound 2 max|f| / T = 2 / T (T = evals − 1 intervals).
+    The identity holds for every realisation, so the value is exact on the run (its digits
+    are the run's). Returns (value, bound)."""
+    f = np.asarray(f, dtype=float)
+    if f.ndim != 2 or f.shape[1] < 2:
+        raise ValueError(f"f must be [runs, evals >= 2]; got {f.shape}")
+    if f.min() < 0 or f.max() > 1:
+        raise ValueError("f must take values in [0, 1] (an error rate)")
+    mean = f.mean(0)
+    return Estimate.exact_on_run(float(np.abs(np.diff(mean).mean()))), 2 / (f.shape[1] - 1)
+
+
+# ------------------------------------------------------------------ SAS grid
+
+
+@dataclass(frozen=True)
+class RunCube:
+    """Per-run measurements of the SAS grid on the axes ``[dataset, configuration, seed]``.
+
+    ``configs`` has one row per configuration (columns :data:`CONFIG`), in the order of axis 1;
+    ``test`` and ``train`` are the time-averaged clean test and noisy training losses after
+    burn-in, ``tau`` the integrated autocorrelation time of the test loss (evaluations), and
+    ``collapsed`` marks runs whose final training loss exceeds 0.9 ln K (or is not finite).
+    """
+
+    configs: pd.DataFrame
+    test: np.ndarray
+    train: np.ndarray
+    tau: np.ndarray
+    collapsed: np.ndarray
+
+    @property
+    def n_datasets(self) -> int:
+        return self.test.shape[0]
+
+    @property
+    def stable(self) -> np.ndarray:
+        """``[configurations]``: no run of the configuration collapsed (they are excluded)."""
+        return ~self.collapsed.any((0, 2))
+
+
+def run_cube(trajectories: Sequence, n_classes: int = 10) -> RunCube:
+    """The :class:`RunCube` of the sweep points of the SAS grid (trajectories of
+    :func:`sas_grid_point`; their datasets are the same)."""
+    parts = {k: [] for k in ("test", "train", "tau", "collapsed")}
+    configs = []
+    datasets = seeds = None
+    for traj in trajectories:
+        runs = traj.runs.reset_index(drop=True)
+        post = after_burn_in(traj)
+        d_ids, s_ids = np.unique(runs.dataset), np.unique(runs.seed)
+        if datasets is None:
+            datasets, seeds = d_ids, s_ids
+        elif not (np.array_equal(d_ids, datasets) and np.array_equal(s_ids, seeds)):
+            raise ValueError("the sweep points must share their datasets and seeds")
+        for key, group in runs.groupby(list(CONFIG), sort=True):
+            cell = np.full((len(datasets), len(seeds)), -1)
+            cell[np.searchsorted(datasets, group.dataset), np.searchsorted(seeds, group.seed)] = (
+                group.index
+            )
+            if (cell < 0).any():
+                raise ValueError(f"configuration {key} lacks some (dataset, seed) runs")
+            test = traj.test_loss[cell][..., post]
+            final = traj.train_loss[cell][..., -1]
+            parts["test"].append(test.mean(-1))
+            parts["train"].append(traj.train_loss[cell][..., post].mean(-1))
+            parts["tau"].append(integrated_autocorrelation_time(test))
+            parts["collapsed"].append(
+                ~np.isfinite(final) | (final > COLLAPSE_FRACTION * np.log(n_classes))
+            )
+            configs.append(dict(zip(CONFIG, key, strict=True)))
+    return RunCube(
+        pd.DataFrame(configs),
+        **{k: np.stack(v, axis=1) for k, v in parts.items()},
+    )
+
+
+def sas_per_config(test, datasets) -> np.ndarray:
+    """The paper's SAS estimate of every configuration from time averages ``test[d, c, s]``:
+    the mean over pairs i < j of (possibly resampled) datasets with ``datasets[i] !=
+    datasets[j]`` and over seeds of |test_i − test_j| (same seed: common initialisation and
+    order). ``datasets[d]`` are the dataset ids of axis 0; returns ``[c]`` (NaN without a
+    pair of distinct datasets)."""
+    test, datasets = np.asarray(test, dtype=float), np.asarray(datasets)
+    diff = np.abs(test[:, None] - test[None, :])  # [d, d, c, s]
+    n = len(datasets)
+    keep = (datasets[:, None] != datasets[None, :]) & np.triu(np.ones((n, n), dtype=bool), 1)
+    if not keep.any():
+        return np.full(test.shape[1], np.nan)
+    return diff[keep].mean((0, 2))
+
+
+def _dataset_bootstrap(cube: RunCube, statistic) -> Estimate:
+    """``statistic(cube, datasets)`` with a cluster bootstrap over datasets: ``datasets`` are the
+    drawn dataset positions (axis 0 of the cube), the same draw for every configuration."""
+    return Estimate.bootstrap(
+        lambda d: statistic(cube, d), np.arange(cube.n_datasets), unit="datasets"
+    )
+
+
+def _noise_pairs(configs: pd.DataFrame, stable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(lo, hi)`` of the stable configurations at the lowest and the second-lowest
+    noise level with the same (lr, batch size), both stable."""
+    levels = np.sort(configs.noise.unique())
+    if len(levels) < 2:
+        raise ValueError("the SAS grid needs at least two noise levels")
+    index = {tuple(r): k for k, r in enumerate(configs[list(CONFIG)].itertuples(index=False))}
+    lo, hi = [], []
+    for lr, b in configs[["lr", "batch_size"]].drop_duplicates().itertuples(index=False):
+        a, c = index.get((levels[0], lr, b)), index.get((levels[1], lr, b))
+        if a is not None and c is not None and stable[a] and stable[c]:
+            lo.append(a)
+            hi.append(c)
+    return np.array(lo, dtype=int), np.array(hi, dtype=int)
+
+
+def sas_fold(cube: RunCube) -> np.ndarray:
+    """SAS at the second noise level over SAS at the lowest, per stable (lr, B) pair."""
+    lo, hi = _noise_pairs(cube.configs, cube.stable)
+    sas = sas_per_config(cube.test, np.arange(cube.n_datasets))
+    return sas[hi] / sas[lo]
+
+
+def noise_rise_fraction(cube: RunCube) -> Estimate:
+    """Claim S3: the fraction of stable (lr, B) pairs whose SAS estimate is larger at the second
+    noise level than at the lowest, with a cluster bootstrap over datasets (NaN when no pair is
+    stable)."""
+    lo, hi = _noise_pairs(cube.configs, cube.stable)
+
+    def fraction(c, d):
+        if len(lo) == 0:
+            return np.nan
+        sas = sas_per_config(c.test[d], d)
+        return float(np.mean(sas[hi] > sas[lo])) if np.isfinite(sas).all() else np.nan
+
+    return _dataset_bootstrap(cube, fraction)
+
+
+def sas_over_gap(cube: RunCube) -> Estimate:
+    """Claim S6: the median over stable configurations of SAS estimate / |gap|, gap = time-avg
+    test loss − time-avg training loss (mean over runs), with a cluster bootstrap over
+    datasets."""
+    stable = cube.stable
+
+    def median_ratio(c, d):
+        if not stable.any():
+            return np.nan
+        sas = sas_per_config(c.test[d], d)
+        gap = (c.test[d] - c.train[d]).mean((0, 2))
+        return float(np.median((sas / np.abs(gap))[stable]))
+
+    return _dataset_bootstrap(cube, median_ratio)
+
+
+def tau_ratio(cube: RunCube) -> Estimate:
+    """Claim S5: median over stable configurations at the second noise level of the
+    configuration's τ_int of the test loss (median over its runs) over the same at the lowest
+    noise level, with a cluster bootstrap over datasets."""
+    levels = np.sort(cube.configs.noise.unique())
+    noise, stable = cube.configs.noise.to_numpy(), cube.stable
+    lo, hi = stable & (noise == levels[0]), stable & (noise == levels[1])
+
+    def ratio(c, d):
+        if not (lo.any() and hi.any()):
+            return np.nan
+        tau = np.median(c.tau[d], axis=(0, 2))
+        return float(np.median(tau[hi]) / np.median(tau[lo]))
+
+    return _dataset_bootstrap(cube, ratio)
+
+
+MIN_SPEARMAN_POINTS = 5
+"""Fewest points whose ordering can be significant at 5 %: a perfect ordering of n points has
+the exact two-sided permutation p-value 2/n!, 0.083 at n = 4 and 0.017 at n = 5."""
+
+
+def spearman(x, y, *, unit: str = "configurations") -> Estimate:
+    """Spearman's ρ between ``x[n]`` and ``y[n]`` with a percentile bootstrap over the n points
+    (resamples where either variable is constant are dropped). Fewer than 3 points or a
+    constant variable give NaN; fewer than :data:`MIN_SPEARMAN_POINTS` give ρ with an unbounded
+    interval (the bootstrap of 4 points would call a perfect ordering, which has p = 0.083,
+    certain). Both are inconclusive."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return Estimate.from_interval(np.nan, -np.inf, np.inf, len(x), "bootstrap", unit=unit)
+    if len(x) < MIN_SPEARMAN_POINTS:
+        value = stats.spearmanr(x, y).statistic
+        return Estimate.from_interval(value, -np.inf, np.inf, len(x), "bootstrap", unit=unit)
+
+    def rho(a, b):
+        if np.ptp(a) == 0 or np.ptp(b) == 0:
+            return np.nan
+        return stats.spearmanr(a, b).statistic
+
+    return Estimate.bootstrap(rho, x, y, unit=unit)
+
+
+# ------------------------------------------------------------------ tables of the chapter
+
+
+def config_table(
+    traj: Trajectory,
+    by=("noise", "lr", "batch_size"),
+    n_boot: int = 1000,
+    rng=None,
+    n_classes: int = 10,
+) -> pd.DataFrame:
+    """One row per configuration (the columns ``by`` of ``traj.runs``) of a trajectory of
+    :func:`~.sgd_ensemble.train_ensemble`, from the records after burn-in:
+
+    - time-averaged ``train`` (noisy labels), ``test`` (clean) and ``test_noisy`` losses, the
+      gaps ``gap = test − train`` and ``gap_noisy = test_noisy − train``, ``error_gap``;
+    - ``sas`` (:func:`~grokutils.methods.stability.sas_pair_mean` on the time-averaged test
+      loss) with the paper's ``sas_se`` and a 95 % cluster-bootstrap interval ``sas_low``,
+      ``sas_high``; ``floor`` (:func:`~grokutils.methods.stability.seed_floor`) and
+      ``sas_debiased``;
+    - per test point (``traj.final["test_point_loss"]``): ``sas_pt_mean``, ``sas_pt_max`` (pair
+      mean per point, then mean / max over points) and the floor ``floor_pt_max``;
+    - ``w1`` / ``w1_floor``: pair means of W₁ between test-loss time series;
+    - ``tau_test`` (median τ_int of the test loss, in evaluations), ``sd_test`` (median temporal
+      SD), ``drift_z`` (median drift z of the training loss), ``nonstationary`` (fraction of
+      runs with |drift z| > 3), ``grad_norm`` (mean; NaN when not recorded), ``collapsed`` (any
+      run collapsed).
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    after = after_burn_in(traj)
+    runs = traj.runs.reset_index(drop=True)
+    grad_norm = traj.series.get("grad_norm")
+    rows = []
+    for key, group in runs.groupby(list(by), sort=True):
+        r = group.index.to_numpy()
+        ds, sd = group["dataset"].to_numpy(), group["seed"].to_numpy()
+        train = traj.train_loss[r][:, after]
+        test = traj.test_loss[r][:, after]
+        row = dict(zip(by, key, strict=True))
+        row["n_runs"] = len(r)
+        row["collapsed"] = bool(collapsed(traj.train_loss[r, -1], n_classes).any())
+        avg = test.mean(1)
+        row["train"] = train.mean()
+        row["test"] = test.mean()
+        row["test_noisy"] = traj.test_loss_noisy[r][:, after].mean()
+        row["gap"] = row["test"] - row["train"]
+        row["gap_noisy"] = row["test_noisy"] - row["train"]
+        row["error_gap"] = (traj.test_error[r][:, after] - traj.train_error[r][:, after]).mean()
+        paper = sas_pair_mean(avg, ds, sd)
+        boot = cluster_bootstrap_sas(avg, ds, sd, n_boot=n_boot, rng=rng)
+        row["sas"], row["sas_se"] = float(paper.mean), float(paper.se)
+        row["sas_low"], row["sas_high"] = np.nanquantile(boot, [0.025, 0.975])
+        row["floor"] = float(seed_floor(avg, ds, sd).mean)
+        row["sas_debiased"] = float(sas_debiased(avg, ds, sd))
+        point = traj.final["test_point_loss"][r]
+        pt = sas_pair_mean(point, ds, sd).mean
+        row["sas_pt_mean"], row["sas_pt_max"] = pt.mean(), pt.max()
+        row["floor_pt_max"] = seed_floor(point, ds, sd).mean.max()
+        i, j = pair_indices(ds, sd, same_dataset=False, same_seed=True)
+        row["w1"] = wasserstein1(test[i], test[j]).mean()
+        i, j = pair_indices(ds, sd, same_dataset=True, same_seed=False)
+        row["w1_floor"] = wasserstein1(test[i], test[j]).mean()
+        row["tau_test"] = np.median(integrated_autocorrelation_time(test))
+        row["sd_test"] = np.median(test.std(1))
+        z = drift_z(train)
+        row["drift_z"] = np.median(z)
+        row["nonstationary"] = np.mean(np.abs(z) > 3)
+        row["grad_norm"] = np.nan if grad_norm is None else np.mean(grad_norm[r][:, after])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plateau_windows(traj: Trajectory) -> pd.DataFrame:
+    """Mean full-batch gradient norm and displacement of the constant-lr ensemble of a
+    :func:`nonconvergence_runs` trajectory over the first, second and last third after
+    burn-in (all seeds pooled): rows ``first third``, ``second third``, ``last third``."""
+    const, post = groups(traj)["constant"], after_burn_in(traj)
+    windows = {
+        "grad_windows": window_means(traj.grad_norm[const][:, post], 3).mean(0),
+        "disp_windows": window_means(traj.displacement[const][:, post], 3).mean(0),
+    }
+    return pd.DataFrame(windows, index=["first third", "second third", "last third"])
+
+
+def sharpness(
+    data: PerturbedDigits, traj: Trajectory, rows=None, n_iter: int = 20, seed: int = 0
+) -> np.ndarray:
+    """Top Hessian eigenvalue of each run's full-batch training loss (its own labels; the
+    weight-decay term would add λ) at its final weights ``traj.final["weights"]``, by power
+    iteration batched over runs (:func:`grokutils.methods.hessian.top_eigenvalue`):
+    ``[len(rows)]`` for the runs at positions ``rows`` (default all). Gradient descent with
+    heavy-ball momentum μ is stable only while it stays below 2(1+μ)/η."""
+    rows = np.arange(len(traj.runs)) if rows is None else np.asarray(rows)
+    runs = traj.runs.iloc[rows]
+    members = data.members[torch.tensor(runs["dataset"].to_numpy())]
+    level = torch.as_tensor([data.noise_levels.index(p) for p in runs["noise"]])
+    x, labels = data.x[members], data.labels[level[:, None], members]
+
+    def loss(params: list[torch.Tensor]) -> torch.Tensor:
+        return per_example_loss(mlp_logits(params, x), labels).mean(1).sum()
+
+    weights = [torch.as_tensor(w[rows]) for w in traj.final["weights"]]
+    generator = torch_generator(seed)
+    top = top_eigenvalue(loss, weights, n_iter=n_iter, batched=True, generator=generator)
+    return top.cpu().numpy().astype(np.float64)
+
+
+def sharpness_table(data: PerturbedDigits, traj: Trajectory, seed: int = 0) -> pd.DataFrame:
+    """Sharpness (:func:`sharpness`) of the first run of each group of a
+    :func:`nonconvergence_runs` trajectory, next to the heavy-ball stability threshold
+    2(1+μ)/η at its initial learning rate η."""
+    first = traj.runs.groupby("group", sort=False).head(1).index  # one run per group
+    table = traj.runs.loc[first, ["group", "lr", "momentum"]].set_index("group")
+    table["sharpness"] = sharpness(data, traj, rows=first, seed=seed)
+    table["2(1+μ)/η"] = 2 * (1 + table.momentum) / table.lr
+    return table
+
+
+def predictor_rhos(stable: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Spearman's ρ of the gap against the SAS estimate and four other predictors over the
+    stable rows of a :func:`config_table` (:func:`~grokutils.methods.stability.
+    spearman_interval`, bootstrap over configurations, drawn from ``rng`` in this order):
+    one row per predictor, columns ``rho``, ``low``, ``high``, ``pvalue``, ``n``."""
+    predictors = {
+        "SAS estimate": stable.sas,
+        "debiased SAS": stable.sas_debiased,
+        "W₁": stable.w1,
+        "temporal SD of test loss": stable.sd_test,
+        "training loss": stable.train,
+    }
+    rhos = {
+        name: vars(spearman_interval(x, stable.gap, n_boot=n_boot, rng=rng))
+        for name, x in predictors.items()
+    }
+    return pd.DataFrame(rhos).T
+
+
+def sas_summary(stable: pd.DataFrame, lo: float, hi: float) -> pd.Series:
+    """Point values over the stable configurations of a :func:`config_table`: the median
+    τ_int of the test loss at noise ``lo`` and ``hi``, the share of configurations whose
+    floor reaches the SAS estimate, the share of drifting runs and the median SAS / gap."""
+    tau_by_noise = stable.groupby("noise").tau_test.median()
+    return pd.Series(
+        {
+            "median τ_int at the lowest noise (evals)": tau_by_noise[lo],
+            "median τ_int at the next noise (evals)": tau_by_noise[hi],
+            "configurations with floor >= SAS": float((stable.floor >= stable.sas).mean()),
+            "runs with a significant drift (|z| > 3)": float(stable.nonstationary.mean()),
+            "median SAS / gap": float(np.median(stable.sas / stable.gap.abs())),
+        }
+    )
+
+
+# ------------------------------------------------------------------ the claims' measurements
+
+
+def constant_lr_losses(traj: Trajectory) -> np.ndarray:
+    """``[seeds, records after burn-in]``: training loss of the constant-lr ensemble."""
+    return traj.train_loss[groups(traj)["constant"]][:, after_burn_in(traj)]
+
+
+@dataclass(frozen=True)
+class NonconvergenceMeasurements:
+    """The measurements of the non-convergence ensemble behind claims S1, S1-twins, S2 and
+    Z0-Z5 (see :func:`measure_nonconvergence`)."""
+
+    displacement_ratio: Estimate
+    """S1: displacement, last / first third after burn-in, per seed."""
+    twins: dict[str, Estimate]
+    """S1-twins: RMS Δ / SD and the fraction of pairs with equal time averages."""
+    spread_slope: Estimate
+    """S2: log-log slope of the seed spread of the running time averages."""
+    drifting: float
+    """S2's note: fraction of constant-lr runs whose training loss drifts (|z| > 3)."""
+    control_ratio: Estimate
+    """Z0: plain-SGD control, final gradient norm / its value at 10 % of the run."""
+    grad_ratio: Estimate
+    """Z1: gradient norm, last / first third after burn-in, per seed."""
+    decay_cut: dict[str, Estimate]
+    """Z2: constant / step decay, gradient norm and training loss."""
+    law_drift: Estimate
+    """Z3: W₁ between consecutive windows' ensemble laws, last / first."""
+    law_floor: float
+    """Z3's note: W₁ between two halves of the seeds in the last window."""
+    ergodicity: dict[str, Estimate]
+    """Z4: spread ratio and ensemble z."""
+    krylov_bogolyubov: Estimate
+    """Z5: |mean one-step change of the ensemble mean training error| (exact)."""
+    krylov_bogolyubov_bound: float
+    """Z5's bound 2 max|f| / T."""
+
+
+def measure_nonconvergence(traj: Trajectory) -> NonconvergenceMeasurements:
+    """The claims' measurements on a trajectory of :func:`nonconvergence_runs`."""
+    const = groups(traj)["constant"]
+    loss_c = constant_lr_losses(traj)
+    _, w1_split = ensemble_law_drift(loss_c, 4)
+    kb, kb_bound = krylov_bogolyubov(traj.train_error[const])  # f = training error, in [0, 1]
+    return NonconvergenceMeasurements(
+        displacement_ratio=window_ratio(traj, "displacement"),
+        twins=twins(traj),
+        spread_slope=spread_slope(loss_c),
+        drifting=float(np.mean(np.abs(drift_z(loss_c)) > 3)),
+        control_ratio=control_ratio(traj),
+        grad_ratio=window_ratio(traj, "grad_norm"),
+        decay_cut=decay_cut(traj),
+        law_drift=law_drift_ratio(loss_c, 4),
+        law_floor=float(w1_split[-1]),
+        ergodicity=ergodicity(loss_c, traj.train_loss[const][:, -1]),
+        krylov_bogolyubov=kb,
+        krylov_bogolyubov_bound=kb_bound,
+    )
+
+
+@dataclass(frozen=True)
+class SASGridMeasurements:
+    """The measurements of the SAS grid behind claims S3-S6 (see :func:`measure_sas_grid`)."""
+
+    lo: float
+    """The lowest noise level (the reference)."""
+    hi: float
+    """The second-lowest noise level, compared with ``lo``."""
+    noise_rise: Estimate
+    """S3: fraction of stable (lr, B) pairs whose SAS rises from ``lo`` to ``hi``."""
+    fold: float
+    """S3's note: median fold increase of the SAS estimate from ``lo`` to ``hi``."""
+    pooled_rho: Estimate
+    """S4: Spearman ρ(SAS, gap) over the stable configurations, pooled over noise levels."""
+    within_rho: Estimate
+    """S4-within: the same within noise ``lo``."""
+    tau_ratio: Estimate
+    """S5: τ_int of the test loss at ``hi`` / at ``lo``."""
+    sas_over_gap: Estimate
+    """S6: median SAS / |gap| over the stable configurations."""
+
+
+def measure_sas_grid(cube: RunCube, stable: pd.DataFrame) -> SASGridMeasurements:
+    """The claims' measurements of the SAS grid: its :class:`RunCube` and the stable rows of
+    its :func:`config_table`."""
+    lo, hi = np.sort(cube.configs.noise.unique())[:2]
+    within = stable.noise == lo
+    return SASGridMeasurements(
+        lo=float(lo),
+        hi=float(hi),
+        noise_rise=noise_rise_fraction(cube),
+        fold=float(np.median(sas_fold(cube))),
+        pooled_rho=spearman(stable.sas, stable.gap),
+        within_rho=spearman(stable.sas[within], stable.gap[within]),
+        tau_ratio=tau_ratio(cube),
+        sas_over_gap=sas_over_gap(cube),
+    )

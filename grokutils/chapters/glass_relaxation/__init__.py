@@ -1,0 +1,1 @@
+"""Chapter 04: grokking as glassy relaxation (Zhang, Shang, Yang & Zhang, NeurIPS 2025)."""

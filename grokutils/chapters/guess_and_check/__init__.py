@@ -1,0 +1,1 @@
+"""Chapter 03: guess & check against gradient descent (Alexander et al., NeurIPS 2025)."""

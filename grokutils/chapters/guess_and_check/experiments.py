@@ -1,0 +1,568 @@
+"""The guess-&-check chapter's experiments: sweep points, their summaries and the measurements
+its claims (W1-W7, D1-D7) are decided on, one value per data set.
+
+**Sweep points.** Every ``*_point`` function is module-level and deterministic given its
+arguments, so :func:`grokutils.core.sweep.run` can cache it and farm it out. Each evaluates all
+data seeds of the point in one batched computation (seeds are a tensor dimension): G&C points
+return :class:`~.sampler.Conditioned` summaries (``[S]`` arrays), GD
+points a :class:`~grokutils.core.trajectory.Trajectory` with one run per data set. The
+``*_points`` builders turn the chapter's parameters into those grids.
+
+**Tables.** :func:`sweep_table` gives ``{activation: {"mean", "prior", "ratio", "p_accept",
+...}}``, each ``[X, S]`` over the grid ``xs`` and ``S`` data sets; :func:`gd_table`
+``{activation: {"train_loss", "test_loss"}}`` at the reported GD step (:data:`GD_REPORT_LAG`
+steps before the last, as the official ``train_gd`` reports). :class:`Results` holds the
+tables the claims are decided on.
+
+**Measurements.** The independent units are the data sets (matrix-sensing tasks, one per data
+seed): every width, depth, sampler and GD run sees the same data sets, so a ratio G&C / prior
+or a trend along the width axis is computed *within* a data set and the claims are decided on
+the spread of those per-data-set values. The G&C posterior means carry the samplers' own
+Monte-Carlo standard errors too; those are part of each data set's value, and the
+between-data-set spread (which includes them) is the uncertainty a claim about "the median data
+set" needs. Functions return per-data-set arrays ``[S]`` (or ``{part: [S]}``), or an
+:class:`~grokutils.core.estimates.Estimate` where the statistic is not a per-data-set value (a
+rank correlation of the median curve). The thresholds live next to the claims' statements in
+:mod:`.claims`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from grokutils.chapters.guess_and_check.gradient_descent import gradient_descent
+from grokutils.chapters.guess_and_check.priors import InfiniteDepthPrior, NetworkPrior
+from grokutils.chapters.guess_and_check.sampler import (
+    Conditioned,
+    NaiveRejection,
+    RaoBlackwellIS,
+    SubsetSimulation,
+)
+from grokutils.chapters.guess_and_check.task import make_task
+from grokutils.core.estimates import Estimate
+from grokutils.core.trajectory import Trajectory
+
+UNIT = "data sets"
+
+GD_REPORT_LAG = 100
+"""GD reports ``L_gen`` (and ``L_train``) at step ``steps − 100``, not at the last step: the
+official ``train_gd`` logs every ``gd_log_period = 100`` epochs of ``range(epochs)`` and returns
+the last log, taken at epoch ``epochs − 100``. (It evaluates that test loss right after the
+update of that epoch, i.e. one update later than our record; at 2000 to 100 000 steps the
+difference is immaterial.) One rule at every preset."""
+
+Table = Mapping[str, Mapping[str, np.ndarray]]
+
+
+# --- the sweep grids -------------------------------------------------------------------------
+
+
+def data_seeds(p) -> list[int]:
+    """The data seeds of the run: ``1000 × seed + s``, as many as the larger sweep needs."""
+    return [1000 * p.seed + s for s in range(max(p.n_seeds, p.n_seeds_depth))]
+
+
+def backend(p) -> dict:
+    """The keyword arguments of :func:`grokutils.core.sweep.run` that say where points run."""
+    return dict(backend=p.backend, scheduler=p.scheduler)
+
+
+def width_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The width sweep (activation-major): depth 2, ``p.n_seeds`` data sets, naive rejection
+    as an agreement check at the narrowest width only."""
+    return [
+        dict(
+            activation=a,
+            width=k,
+            seeds=list(seeds[: p.n_seeds]),
+            eps=p.eps_width,
+            n_inner=p.rbis_inner,
+            n_points=p.rbis_points,
+            ess_min=p.ess_min,
+            n_particles=p.ss_particles,
+            replicas=p.ss_replicas,
+            naive_draws=p.naive_draws if k == p.widths[0] else 0,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for k in p.widths
+    ]
+
+
+def check_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The depth agreement check: linear nets at ``p.check_depths`` and the looser
+    ``p.check_eps``, subset simulation (at least 4 replicas) against naive rejection."""
+    return [
+        dict(
+            activation="linear",
+            depth=d,
+            width=p.depth_width,
+            seeds=list(seeds[: p.n_seeds_depth]),
+            eps=p.check_eps,
+            n_particles=p.ss_particles,
+            replicas=max(p.ss_replicas, 4),
+            sampler_seed=p.seed,
+            naive_draws=p.naive_draws,
+        )
+        for d in p.check_depths
+    ]
+
+
+def depth_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The depth sweep (activation-major): width ``p.depth_width``, normalised prior."""
+    return [
+        dict(
+            activation=a,
+            depth=d,
+            width=p.depth_width,
+            seeds=list(seeds[: p.n_seeds_depth]),
+            eps=p.eps_depth,
+            n_particles=p.ss_particles,
+            replicas=p.ss_replicas,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for d in p.depths
+    ]
+
+
+def limit_point(p, seeds: Sequence[int]) -> dict:
+    """The depth → ∞ limit of linear nets, on the depth sweep's data sets and sampler."""
+    return dict(depth_points(p, seeds)[0], activation="linear", depth=None)
+
+
+def gd_width_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The GD baseline against width (depth 2, initialisation scale 1e-3)."""
+    return [
+        dict(
+            activation=a,
+            width=k,
+            depth=2,
+            seeds=list(seeds[: p.n_seeds]),
+            init_scale=1e-3,
+            lr=p.gd_width_lr,
+            steps=p.gd_width_steps,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for k in p.gd_widths
+    ]
+
+
+def gd_depth_points(p, seeds: Sequence[int]) -> list[dict]:
+    """The GD baseline against depth (the official initialisation scale of each depth, and the
+    official step counts: ``p.gd_depth_steps`` for linear and tanh nets,
+    ``p.gd_depth_steps_leaky`` for Leaky ReLU)."""
+    return [
+        dict(
+            activation=a,
+            width=p.depth_width,
+            depth=d,
+            seeds=list(seeds[: p.n_seeds_depth]),
+            init_scale=official_init_scale(d, a),
+            lr=p.gd_depth_lr,
+            steps=p.gd_depth_steps_leaky if a == "leaky_relu" else p.gd_depth_steps,
+            sampler_seed=p.seed,
+        )
+        for a in p.activations
+        for d in p.gd_depths
+    ]
+
+
+# --- the sweep points ------------------------------------------------------------------------
+def width_point(
+    activation: str,
+    width: int,
+    seeds: list[int],
+    eps: float,
+    n_inner: int,
+    n_points: int,
+    ess_min: float,
+    n_particles: int,
+    replicas: int,
+    naive_draws: int,
+    sampler_seed: int,
+) -> dict[str, Conditioned | None]:
+    """G&C at one width (depth 2, unnormalised prior) on the data sets ``seeds``.
+
+    Runs Rao-Blackwellised IS (width-free Bartlett features for linear nets); where its
+    effective sample size is below ``ess_min`` on some data set (narrow nets, whose weights are
+    heavy-tailed) it also runs subset simulation, and with ``naive_draws > 0`` naive rejection
+    as an agreement check. Returns ``{"rbis": ..., "ss": ... | None, "naive": ... | None}``.
+    """
+    task = make_task(seeds)
+    exact = activation == "linear" and width >= task.shape[1]
+    prior = NetworkPrior(width, 2, activation, exact_linear=exact)
+    rbis = RaoBlackwellIS(prior, task, n_inner=n_inner, n_points=n_points, seed=sampler_seed)
+    out = {"rbis": rbis.condition(eps), "ss": None, "naive": None}
+    direct = NetworkPrior(width, 2, activation)
+    if np.min(out["rbis"].ess) < ess_min:
+        ss = SubsetSimulation(
+            direct, task, n_particles=n_particles, replicas=replicas, seed=sampler_seed + 1
+        )
+        out["ss"] = ss.condition(eps)
+    if naive_draws:
+        naive = NaiveRejection(direct, task, n_draws=naive_draws, seed=sampler_seed + 2)
+        out["naive"] = naive.condition(eps)
+    return out
+
+
+def depth_prior(activation: str, depth: int | None, width: int, shape: tuple[int, int]):
+    """The normalised network prior of the depth sweep for targets of ``shape`` (d × d'):
+    width ``width``, ``depth`` layers, or with ``depth=None`` the infinite-depth limit
+    ``u vᵀ/‖u vᵀ‖`` (linear only)."""
+    if depth is None:
+        if activation != "linear":
+            raise ValueError(f"the infinite-depth limit is linear; got activation {activation!r}")
+        return InfiniteDepthPrior(shape)
+    return NetworkPrior(width, depth, activation, normalise=True, shape=shape)
+
+
+def depth_point(
+    activation: str,
+    depth: int | None,
+    width: int,
+    seeds: list[int],
+    eps: float,
+    n_particles: int,
+    replicas: int,
+    sampler_seed: int,
+    naive_draws: int = 0,
+) -> dict[str, Conditioned | None]:
+    """G&C at one depth (normalised prior) by subset simulation; ``depth=None`` is the
+    infinite-depth limit ``u vᵀ/‖u vᵀ‖`` (linear only). With ``naive_draws > 0`` naive
+    rejection runs as well. Returns ``{"ss": Conditioned, "naive": Conditioned | None}``."""
+    task = make_task(seeds)
+    prior = depth_prior(activation, depth, width, task.shape)
+    ss = SubsetSimulation(
+        prior, task, n_particles=n_particles, replicas=replicas, seed=sampler_seed
+    )
+    out = {"ss": ss.condition(eps), "naive": None}
+    if naive_draws:
+        naive = NaiveRejection(prior, task, n_draws=naive_draws, seed=sampler_seed + 1)
+        out["naive"] = naive.condition(eps)
+    return out
+
+
+def gd_point(
+    activation: str,
+    width: int,
+    depth: int,
+    seeds: list[int],
+    init_scale: float,
+    lr: float,
+    steps: int,
+    sampler_seed: int,
+) -> Trajectory:
+    """The GD baseline at one (width, depth), batched over the data sets ``seeds`` (one run
+    each): series ``train_loss`` and ``test_loss`` ``[S, T]``, recorded at the reported step
+    ``steps − GD_REPORT_LAG`` (:func:`report_step`) among others."""
+    task = make_task(seeds)
+    return gradient_descent(
+        task,
+        width,
+        depth,
+        activation,
+        init_scale=init_scale,
+        lr=lr,
+        steps=steps,
+        seed=sampler_seed,
+        also_record=(report_step(steps),),
+    )
+
+
+def report_step(steps: int) -> int:
+    """The GD step whose record the chapter reports: ``steps − GD_REPORT_LAG`` (0 if fewer)."""
+    return max(int(steps) - GD_REPORT_LAG, 0)
+
+
+def official_init_scale(depth: int, activation: str) -> float:
+    """The official GD initialisation scale of the depth sweep (configs ``depth_*.json``):
+    1e-3 up to depth 4, 0.1 from 5, and 0.2 at depths 9-10 for linear and tanh."""
+    if depth <= 4:
+        return 1e-3
+    if depth >= 9 and activation != "leaky_relu":
+        return 0.2
+    return 0.1
+
+
+def preferred(point: dict[str, Conditioned | None]) -> Conditioned:
+    """The estimate the chapter plots at a width: RB-IS, unless its effective sample size was
+    too small and subset simulation ran instead (spec §5.3's rule)."""
+    return point["rbis"] if point["ss"] is None else point["ss"]
+
+
+def stack(results: list[Conditioned], field: str) -> np.ndarray:
+    """``[len(results), S]``: one field of a row of summaries (e.g. over widths)."""
+    return np.stack([getattr(r, field) for r in results])
+
+
+def agreement_z(a: Conditioned, b: Conditioned, field: str = "mean") -> np.ndarray:
+    """``|a − b| / √(se_a² + se_b²)`` per data set for ``field`` ("mean" or "p_accept")."""
+    se = "se" if field == "mean" else "p_accept_se"
+    diff = getattr(a, field) - getattr(b, field)
+    return np.abs(diff) / np.sqrt(getattr(a, se) ** 2 + getattr(b, se) ** 2)
+
+
+def sweep_table(
+    runs: list[dict[str, Conditioned | None]], activations: list[str], key: str | None = None
+) -> dict[str, dict[str, np.ndarray]]:
+    """Reshape sweep results in grid order (activation-major) into per-activation arrays.
+
+    ``key`` picks the estimate of each point (``None``: :func:`preferred`). Returns, per
+    activation, ``mean``, ``se``, ``prior``, ``ratio`` (G&C / prior), ``p_accept`` and ``ess``
+    of shape ``[X, S]`` and ``method`` of shape ``[X]``.
+    """
+    per = len(runs) // len(activations)
+    table = {}
+    for a, activation in enumerate(activations):
+        row = [preferred(r) if key is None else r[key] for r in runs[a * per : (a + 1) * per]]
+        mean, prior = stack(row, "mean"), stack(row, "prior_mean")
+        table[activation] = {
+            "mean": mean,
+            "se": stack(row, "se"),
+            "prior": prior,
+            "ratio": mean / prior,
+            "p_accept": stack(row, "p_accept"),
+            "ess": stack(row, "ess"),
+            "method": np.array([r.method for r in row]),
+        }
+    return table
+
+
+def gd_table(runs: list[Trajectory], activations: list[str]) -> dict[str, dict]:
+    """GD trajectories in grid order (activation-major), at their reported step
+    (:func:`reported`: ``GD_REPORT_LAG`` steps before the last):
+    ``{activation: {"train_loss", "test_loss"}}``, each ``[X, S]``."""
+    per = len(runs) // len(activations)
+    return {
+        a: {
+            key: np.stack([reported(r, key) for r in runs[i * per : (i + 1) * per]])
+            for key in ("train_loss", "test_loss")
+        }
+        for i, a in enumerate(activations)
+    }
+
+
+def reported(run: Trajectory, key: str) -> np.ndarray:
+    """``[S]``: series ``key`` of a GD trajectory at step ``report_step(last step)``."""
+    step = report_step(run.steps[-1])
+    hit = np.flatnonzero(run.steps == step)
+    if hit.size == 0:
+        raise ValueError(f"the trajectory has no record at the reported step {step}")
+    return run.series[key][:, hit[0]]
+
+
+def agreement_frame(width_runs, width_points, depth_runs, depth_points) -> pd.DataFrame:
+    """Smart samplers against naive rejection wherever naive rejection ran, one row per case.
+
+    Per (case, smart sampler): median over data sets of the ratios sampler / naive of the
+    posterior mean of ``L_gen`` and of the acceptance probability, and the largest
+    ``z = |Δ| / √(se_1² + se_2²)`` over data sets (NaN where the smart sampler has no standard
+    error: subset simulation with one replica), and the fewest draws naive rejection accepted.
+    """
+    rows = []
+    cases = [
+        (f"width {pt['width']}, {pt['activation']}, ε {pt['eps']}", run)
+        for pt, run in zip(width_points, width_runs, strict=True)
+    ]
+    cases += [
+        (f"depth {pt['depth']}, {pt['activation']}, normalised, ε {pt['eps']}", run)
+        for pt, run in zip(depth_points, depth_runs, strict=True)
+    ]
+    for case, run in cases:
+        naive = run["naive"]
+        for key in ("rbis", "ss"):
+            smart = run.get(key)
+            if naive is None or smart is None:
+                continue
+            rows.append(
+                {
+                    "case": case,
+                    "sampler": smart.method,
+                    "L_gen ratio": float(np.median(smart.mean / naive.mean)),
+                    "max z (L_gen)": float(np.max(agreement_z(naive, smart, "mean"))),
+                    "P(accept) ratio": float(np.median(smart.p_accept / naive.p_accept)),
+                    "max z (P)": float(np.max(agreement_z(naive, smart, "p_accept"))),
+                    "fewest accepted (naive)": int(np.min(naive.ess)),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["case", "sampler"])
+
+
+# --- the measurements ------------------------------------------------------------------------
+
+
+def _index(xs: Sequence[int], x: int) -> int:
+    xs = list(xs)
+    if x not in xs:
+        raise ValueError(f"{x} is not on the grid {xs}")
+    return xs.index(x)
+
+
+def _order(xs: Sequence[int], up_to: float | None = None) -> np.ndarray:
+    """Grid indices in increasing ``x`` (only ``x <= up_to``)."""
+    xs = np.asarray(xs)
+    order = np.argsort(xs, kind="stable")
+    return order if up_to is None else order[xs[order] <= up_to]
+
+
+def strictly_monotone(values: np.ndarray, increasing: bool = True) -> np.ndarray:
+    """Whether ``values [X, S]`` strictly increase (decrease) along axis 0, per data set ``[S]``.
+
+    A NaN anywhere in a data set's sequence makes it False (never silently True); callers
+    say the claim is undecided with :func:`failed_runs`.
+    """
+    steps = np.diff(np.asarray(values, dtype=float), axis=0)
+    with np.errstate(invalid="ignore"):
+        return np.all(steps > 0 if increasing else steps < 0, axis=0)
+
+
+def trend(
+    table: Table,
+    xs: Sequence[int],
+    key: str = "mean",
+    *,
+    increasing: bool = True,
+    up_to: float | None = None,
+) -> dict[str, np.ndarray]:
+    """Per activation, per data set: does ``key`` strictly increase (decrease) with ``x``
+    (over the grid points ``x <= up_to``)? ``{activation: [S] bool}``."""
+    order = _order(xs, up_to)
+    return {a: strictly_monotone(t[key][order], increasing) for a, t in table.items()}
+
+
+def ratio_at(table: Table, xs: Sequence[int], x: int, activations=None) -> dict[str, np.ndarray]:
+    """Per activation, per data set: G&C posterior mean / prior mean at grid value ``x``."""
+    i = _index(xs, x)
+    return {a: np.asarray(table[a]["ratio"][i], float) for a in activations or table}
+
+
+def gap_parts(
+    table: Table, widths: Sequence[int], *, at: int, scaled: Sequence[int], activations
+) -> dict[str, np.ndarray]:
+    """Claim W4's parts, per data set: the relative gap ``1 − G&C/prior`` at width ``at``
+    (``"<act>, gap at k = <at>"``) and ``k × gap`` at each width of ``scaled``
+    (``"<act>, k × gap at k = <k>"``)."""
+    parts = {}
+    for a in activations:
+        gap = 1 - np.asarray(table[a]["ratio"], float)
+        parts[f"{a}, gap at k = {at}"] = gap[_index(widths, at)]
+        for k in scaled:
+            parts[f"{a}, k × gap at k = {k}"] = k * gap[_index(widths, k)]
+    return parts
+
+
+def depth_fall(table: Table, depths: Sequence[int], *, shallow: int = 2) -> dict[str, np.ndarray]:
+    """Per activation, per data set: G&C at the deepest depth / G&C at depth ``shallow``."""
+    deep, low = int(np.argmax(depths)), _index(depths, shallow)
+    return {a: np.asarray(t["mean"][deep] / t["mean"][low], float) for a, t in table.items()}
+
+
+def deeper_is_better(
+    table: Table, depths: Sequence[int], *, shallow: int = 2
+) -> dict[str, np.ndarray]:
+    """Per activation, per data set: G&C at the deepest depth < at depth ``shallow``."""
+    deep, low = int(np.argmax(depths)), _index(depths, shallow)
+    with np.errstate(invalid="ignore"):
+        return {a: np.asarray(t["mean"][deep] < t["mean"][low]) for a, t in table.items()}
+
+
+def ratio_shallow_and_deep(
+    table: Table, depths: Sequence[int], activation: str = "linear", *, shallow: int = 2
+) -> dict[str, np.ndarray]:
+    """Claim D3's parts, per data set: G&C / prior at depth ``shallow`` and at the deepest."""
+    deep = int(np.max(depths))
+    ratio = np.asarray(table[activation]["ratio"], float)
+    return {
+        f"d = {shallow}": ratio[_index(depths, shallow)],
+        f"d = {deep}": ratio[_index(depths, deep)],
+    }
+
+
+def spearman(x, y) -> float:
+    """Spearman rank correlation of two sequences (NaN if either is constant or has NaN)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if np.isnan(y).any() or np.ptp(y) == 0:
+        return float("nan")
+    return float(stats.spearmanr(x, y).statistic)
+
+
+def spearman_of_median(xs: Sequence[int], values: np.ndarray) -> Estimate:
+    """Spearman correlation of ``xs`` with the median curve over data sets of ``values [X, S]``,
+    with a percentile bootstrap over data sets (resampled whole: a data set's curve stays
+    together)."""
+    curves = np.asarray(values, float).T  # [S, X]: units on axis 0
+    xs = np.asarray(xs, float)
+    return Estimate.bootstrap(lambda c: spearman(xs, np.median(c, axis=0)), curves, unit=UNIT)
+
+
+def limit_ratio(table: Table, depths: Sequence[int], limit_mean: np.ndarray) -> np.ndarray:
+    """Linear nets, per data set: G&C at the deepest depth / G&C of the depth → ∞ prior."""
+    deep = int(np.argmax(depths))
+    return np.asarray(table["linear"]["mean"][deep] / np.asarray(limit_mean), float)
+
+
+def acceptance_rises(
+    table: Table, depths: Sequence[int], activation: str = "linear", *, shallow: int = 2
+) -> np.ndarray:
+    """Per data set: ``P(accept)`` at the deepest depth exceeds the one at depth ``shallow`` and
+    its Spearman correlation with depth is positive (``[S]`` bool)."""
+    p = np.asarray(table[activation]["p_accept"], float)  # [D, S]
+    deep, low = int(np.argmax(depths)), _index(depths, shallow)
+    rho = np.array([spearman(depths, p[:, s]) for s in range(p.shape[1])])
+    with np.errstate(invalid="ignore"):
+        return (p[deep] > p[low]) & (rho > 0)
+
+
+def medians(parts: Mapping[str, np.ndarray]) -> dict[str, Estimate]:
+    """The median over data sets of each part, with its order-statistic interval."""
+    return {k: Estimate.median(v, unit=UNIT) for k, v in parts.items()}
+
+
+def failed_runs(**tables: Table | np.ndarray) -> str | None:
+    """Which G&C estimates are NaN (subset simulation that never reached ε, nothing accepted):
+    the reason a claim on them is undecided, or None. ``tables``: name -> sweep table (its
+    ``mean``) or a ``[S]`` array."""
+    bad = []
+    for name, table in tables.items():
+        if isinstance(table, Mapping):
+            bad += [f"{name} {a}" for a, t in table.items() if np.isnan(t["mean"]).any()]
+        elif np.isnan(np.asarray(table, float)).any():
+            bad.append(name)
+    return f"G&C has no estimate (NaN) for {', '.join(bad)}" if bad else None
+
+
+@dataclass(frozen=True)
+class Results:
+    """The tables the chapter's claims are decided on.
+
+    ``width``/``depth``: G&C sweep tables (:func:`sweep_table`) over ``widths``/``depths``;
+    ``gd_width``/``gd_depth``: GD tables (:func:`gd_table`) over ``gd_widths``/``gd_depths``;
+    ``limit``: G&C of the depth → ∞ prior (linear) on the depth sweep's data sets.
+    """
+
+    widths: Sequence[int]
+    width: Table
+    gd_widths: Sequence[int]
+    gd_width: Table
+    depths: Sequence[int]
+    depth: Table
+    gd_depths: Sequence[int]
+    gd_depth: Table
+    limit: Conditioned
+
+    @property
+    def width_failed(self) -> str | None:
+        """Why a claim on the width sweep is undecided (a NaN G&C estimate), or None."""
+        return failed_runs(width=self.width)
+
+    @property
+    def depth_failed(self) -> str | None:
+        """Why a claim on the depth sweep is undecided (a NaN G&C estimate), or None."""
+        return failed_runs(depth=self.depth, limit=self.limit.mean)

@@ -1,0 +1,1 @@
+"""Chapter 02: grokking in linear estimators (Levi, Beck & Bar-Sinai, ICLR 2024)."""

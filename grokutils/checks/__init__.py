@@ -1,1 +1,0 @@
-"""Each chapter's claim checks, one module per chapter: statements, references and tolerances."""

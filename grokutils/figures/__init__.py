@@ -1,1 +1,0 @@
-"""Each chapter's figure panels, one module per chapter."""

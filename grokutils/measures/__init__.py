@@ -1,1 +1,0 @@
-"""Measurements on trajectories and trained networks: crossing times, stability, Hessians."""

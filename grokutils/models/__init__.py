@@ -1,1 +1,0 @@
-"""Models and their batched forward passes and gradients."""

@@ -1,1 +1,0 @@
-"""Samplers, one module per family, batched over chains, walkers or candidates."""

@@ -1,1 +1,0 @@
-"""Closed-form predictions, one module per paper."""

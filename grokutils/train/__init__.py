@@ -1,1 +1,0 @@
-"""The trajectory record of every training loop and the batched optimiser steps."""

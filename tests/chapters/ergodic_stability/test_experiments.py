@@ -1,0 +1,249 @@
+"""The measurements behind chapter 05's claims, on data with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grokutils.chapters.ergodic_stability import experiments as es
+from grokutils.chapters.ergodic_stability.digits import perturbed_digits
+from grokutils.chapters.ergodic_stability.sgd_ensemble import train_ensemble
+from grokutils.core.claims import Claim, Verdict
+from grokutils.core.seeding import seed_everything
+from grokutils.methods import stability
+
+seed_everything(0)
+
+
+def ar1(phi: float, n: int, n_series: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(size=(n_series, n))
+    x = np.empty((n_series, n))
+    x[:, 0] = noise[:, 0] / np.sqrt(1 - phi**2)
+    for t in range(1, n):
+        x[:, t] = phi * x[:, t - 1] + noise[:, t]
+    return x
+
+
+def synthetic_cube(effect_by_noise: dict[float, float], n_datasets=6, n_seeds=3, seed=0):
+    """A SAS grid whose dataset k shifts every time-averaged test loss by ``effect · u_k``
+    (``u_k`` fixed per dataset), times the effect of the configuration's noise level, plus a
+    small seed-to-seed jitter; the gap is 0.5 everywhere."""
+    rng = np.random.default_rng(seed)
+    configs = pd.DataFrame(
+        [(n, lr, 32) for n in effect_by_noise for lr in (0.01, 0.03)], columns=list(es.CONFIG)
+    )
+    u = rng.normal(size=(n_datasets, 1, 1))
+    effect = configs.noise.map(effect_by_noise).to_numpy()[None, :, None]
+    test = 1.0 + effect * u + 1e-4 * rng.normal(size=(n_datasets, len(configs), n_seeds))
+    shape = test.shape
+    return es.RunCube(
+        configs,
+        test=test,
+        train=test - 0.5,
+        tau=np.ones(shape),
+        collapsed=np.zeros(shape, dtype=bool),
+    )
+
+
+# ------------------------------------------------------------------ SAS grid
+
+
+def test_the_cube_of_a_sas_grid_point_gives_the_config_tables_sas_gap_and_tau():
+    traj = es.sas_grid_point(
+        batch_size=32,
+        noise_levels=[0.0, 0.3],
+        lrs=[0.05],
+        n_datasets=3,
+        n_seeds=2,
+        steps=60,
+        burn_in=20,
+        eval_every=10,
+        weight_decay=1e-3,
+        seed=0,
+    )
+    table = es.config_table(traj, n_boot=10)
+    cube = es.run_cube([traj])
+    assert cube.test.shape == (3, 2, 2)
+    pd.testing.assert_frame_equal(cube.configs, table[list(es.CONFIG)], check_dtype=False)
+    sas = es.sas_per_config(cube.test, np.arange(3))
+    np.testing.assert_allclose(sas, table.sas, rtol=1e-10)
+    np.testing.assert_allclose((cube.test - cube.train).mean((0, 2)), table.gap, rtol=1e-8)
+    np.testing.assert_allclose(np.median(cube.tau, axis=(0, 2)), table.tau_test)
+    np.testing.assert_array_equal(cube.stable, ~table.collapsed.to_numpy())
+
+
+def test_a_resampled_dataset_is_never_paired_with_its_own_copy():
+    test = np.array([0.0, 1.0, 3.0])[:, None, None] * np.ones((3, 1, 2))
+    # draw (0, 0, 1): the pairs are (0, 1) twice, never (0, 0)
+    assert es.sas_per_config(test[[0, 0, 1]], np.array([0, 0, 1])) == pytest.approx([1.0])
+    assert es.sas_per_config(test, np.arange(3)) == pytest.approx([(1 + 3 + 2) / 3])
+    assert np.isnan(es.sas_per_config(test[[2, 2, 2]], np.array([2, 2, 2]))).all()
+
+
+def test_sas_rises_with_noise_everywhere_when_noise_multiplies_the_dataset_effect():
+    cube = synthetic_cube({0.0: 0.001, 0.2: 0.02})
+    rises = es.noise_rise_fraction(cube)
+    assert (rises.value, rises.low, rises.unit) == (1.0, 1.0, "datasets")
+    verdict = Claim.check("S3", "rises", rises, reference="rises", source="prototype", at_least=0.8)
+    assert verdict.verdict == Verdict.REPRODUCED
+    assert es.sas_fold(cube) == pytest.approx([20, 20], rel=0.05)
+
+
+def test_no_noise_effect_gives_an_undecided_fraction():
+    cube = synthetic_cube({0.0: 0.0, 0.2: 0.0})  # only the seed jitter
+    rises = es.noise_rise_fraction(cube)
+    assert rises.low < 0.8 and rises.high == 1.0  # a coin flip per configuration
+    verdict = Claim.check("S3", "rises", rises, reference="rises", source="prototype", at_least=0.8)
+    assert verdict.verdict != Verdict.REPRODUCED
+
+
+def test_sas_over_gap_is_the_dataset_effect_over_the_gap_and_skips_collapsed_configs():
+    cube = synthetic_cube({0.0: 0.01, 0.2: 0.01})
+    ratio = es.sas_over_gap(cube)
+    expected = es.sas_per_config(cube.test, np.arange(6)) / 0.5
+    assert ratio.value == pytest.approx(np.median(expected))
+    assert ratio.low <= ratio.value <= ratio.high < 0.1
+    collapsed = cube.collapsed.copy()
+    collapsed[0, 0, 0] = True  # one run of configuration 0 collapsed
+    cut = es.RunCube(cube.configs, cube.test, cube.train, cube.tau, collapsed)
+    assert cut.stable.tolist() == [False, True, True, True]
+    assert es.sas_over_gap(cut).value == pytest.approx(np.median(expected[1:]))
+    # a collapsed configuration leaves its (lr, B) pair out of the noise comparison
+    assert len(es.sas_fold(cut)) == 1
+
+
+def test_tau_ratio_compares_the_median_autocorrelation_times_of_two_noise_levels():
+    cube = synthetic_cube({0.0: 0.01, 0.2: 0.01})
+    tau = np.where(cube.configs.noise.to_numpy()[None, :, None] > 0, 6.0, 2.0) * np.ones(
+        cube.tau.shape
+    )
+    ratio = es.tau_ratio(es.RunCube(cube.configs, cube.test, cube.train, tau, cube.collapsed))
+    assert (ratio.value, ratio.low, ratio.high) == (3.0, 3.0, 3.0)
+
+
+def test_spearman_of_monotone_points_and_of_too_few():
+    x = np.arange(8.0)
+    rho = es.spearman(x, x**3)
+    assert rho.n == 8 and rho.value == pytest.approx(1.0)
+    assert (rho.low, rho.high) == pytest.approx((1.0, 1.0))
+    assert es.spearman(x[:2], x[:2]).is_nan
+    few = es.spearman(x[:4], x[:4])  # a perfect ordering of 4 points has p = 1/12
+    assert few.value == pytest.approx(1.0) and (few.low, few.high) == (-np.inf, np.inf)
+    assert es.spearman(x[:5], x[:5]).low == pytest.approx(1.0)
+    assert es.spearman(x, np.ones(8)).is_nan
+
+
+# ------------------------------------------------------------------ non-convergence ensemble
+
+
+def test_window_ratio_of_a_plateau_is_one_and_of_a_decay_small():
+    t = np.arange(90.0)
+    plateau = 1 + 0.1 * np.sin(t)[None, :] * np.ones((4, 1))
+    assert es.per_run_window_ratio(plateau) == pytest.approx(np.ones(4), rel=0.05)
+    decay = np.exp(-t / 10)[None, :] * np.array([[1.0], [2.0]])
+    assert (es.per_run_window_ratio(decay) < 0.01).all()
+
+
+def test_twins_that_decorrelate_differ_instantaneously_but_not_on_average():
+    base, twin = ar1(0.5, 4000, 6, seed=1), ar1(0.5, 4000, 6, seed=2)
+    spread, z = es.twin_measurements(twin, base)
+    assert spread == pytest.approx(np.full(6, np.sqrt(2)), rel=0.1)  # two independent copies
+    assert (z < es.TWIN_Z).all()
+    _, z_shifted = es.twin_measurements(twin + 0.5, base)  # a different time average
+    assert (z_shifted > es.TWIN_Z).all()
+
+
+def test_spread_slope_of_stationary_runs_is_minus_one_half():
+    slope = es.spread_slope(ar1(0.5, 4000, 16, seed=3))
+    assert slope.n == 16 and slope.unit == "seeds"
+    assert slope.value == pytest.approx(-0.5, abs=0.1)
+    assert slope.low < -0.5 < slope.high
+
+
+def test_the_law_of_a_relaxing_ensemble_settles_and_of_a_stationary_one_does_not_move():
+    t = np.arange(400.0)
+    relaxing = np.exp(-t / 40)[None, :] + 0.01 * ar1(0.5, 400, 12, seed=4)
+    assert es.law_drift_ratio(relaxing, 4).high < 0.2
+    stationary = es.law_drift_ratio(ar1(0.5, 400, 12, seed=5), 4)
+    assert stationary.low < 1 < stationary.high  # at its floor: no decision
+
+
+def test_ergodicity_of_independent_stationary_runs():
+    x = ar1(0.8, 2000, 16, seed=6)
+    parts = es.ergodicity(x, final=x[:, -1])
+    reference = stability.ergodicity_check(x, x[:, -1])
+    assert parts["spread ratio"].value == pytest.approx(reference.spread_ratio)
+    assert parts["ensemble z"].value == pytest.approx(reference.ensemble_z)
+    assert parts["spread ratio"].high < 2 and -3 < parts["ensemble z"].value < 3
+
+
+def test_krylov_bogolyubov_is_exact_and_within_its_bound_for_any_f_in_0_1():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        f = rng.random((5, 30)) ** rng.uniform(0.1, 5)
+        value, bound = es.krylov_bogolyubov(f)
+        assert value.is_exact and bound == pytest.approx(2 / 29)
+        assert value.value == pytest.approx(abs(f[:, -1].mean() - f[:, 0].mean()) / 29)
+        assert value.value <= bound
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        es.krylov_bogolyubov(2 * f)
+
+
+@pytest.fixture(scope="module")
+def nonconvergence():
+    data = perturbed_digits([0.0, 0.3], n_datasets=1, n_train=200, n_pool=10)
+    runs = es.nonconvergence_runs(5, 2, 0.05, 5e-4, 0.3, 1e-3, n_twins=3)
+    traj = train_ensemble(data, runs, batch_size=16, steps=120, eval_every=10, burn_in=30)
+    return data, traj
+
+
+def test_the_non_convergence_estimates_count_their_own_units(nonconvergence):
+    _, traj = nonconvergence
+    assert es.window_ratio(traj, "displacement").n == 5
+    assert es.window_ratio(traj, "grad_norm").n == 5
+    twins = es.twins(traj)
+    assert [e.n for e in twins.values()] == [3, 3]
+    assert all(e.unit == "twin pairs" for e in twins.values())
+    assert es.control_ratio(traj).n == 2
+    cut = es.decay_cut(traj)
+    assert [e.n for e in cut.values()] == [2, 2]
+    assert cut["gradient norm"].value > 0
+
+
+def test_the_measurements_of_the_ensemble_are_its_estimators_on_the_constant_lr_seeds(
+    nonconvergence,
+):
+    _, traj = nonconvergence
+    m = es.measure_nonconvergence(traj)
+    assert isinstance(m, es.NonconvergenceMeasurements)
+    loss_c = es.constant_lr_losses(traj)
+    assert loss_c.shape == (5, 10)  # 5 seeds, records at steps 30, 40, ..., 120
+    assert m.spread_slope == es.spread_slope(loss_c)
+    assert m.law_drift == es.law_drift_ratio(loss_c, 4)
+    assert m.displacement_ratio == es.window_ratio(traj, "displacement")
+    assert m.krylov_bogolyubov.is_exact and m.krylov_bogolyubov_bound == pytest.approx(2 / 12)
+    assert 0 <= m.drifting <= 1 and m.law_floor >= 0
+    windows = es.plateau_windows(traj)
+    assert windows.shape == (3, 2) and (windows > 0).all().all()
+
+
+def test_the_sharpness_table_has_one_run_per_group_and_its_threshold(nonconvergence):
+    data, traj = nonconvergence
+    table = es.sharpness_table(data, traj)
+    assert table.index.tolist() == ["constant", "twin", "step", "cosine", "clean_wd", "control"]
+    np.testing.assert_allclose(table["2(1+μ)/η"], 2 * (1 + table.momentum) / table.lr)
+    assert (table.sharpness > 0).all()
+
+
+def test_the_sas_grid_measurements_compare_the_two_lowest_noise_levels():
+    cube = synthetic_cube({0.0: 1e-3, 0.2: 1e-2, 0.4: 1e-1})
+    stable = pd.DataFrame(
+        {"noise": [0.0, 0.0, 0.2, 0.2], "sas": [1, 2, 3, 4.0], "gap": [1, 2, 3, 5.0]}
+    )
+    m = es.measure_sas_grid(cube, stable)
+    assert (m.lo, m.hi) == (0.0, 0.2)
+    assert m.noise_rise.value == 1 and m.fold == pytest.approx(10, rel=0.1)
+    assert m.pooled_rho == es.spearman(stable.sas, stable.gap)
+    assert m.within_rho.n == 2 and np.isnan(m.within_rho.value)

@@ -1,0 +1,252 @@
+"""The measurements behind chapter 01's claims: per-seed tables, worst cases, trends, estimates."""
+
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from grokutils.chapters.lazy_to_rich import experiments as ex
+from grokutils.chapters.lazy_to_rich.committee_sweep import (
+    eigenvector_label_runs,
+    single_index_sweep,
+)
+from grokutils.core.trajectory import Trajectory
+
+torch.set_num_threads(1)
+
+
+def _history(train, test, linear=None, steps=None):
+    train, test = np.asarray(train, float), np.asarray(test, float)
+    steps = np.arange(train.shape[1]) if steps is None else np.asarray(steps)
+    series = {"train_loss": train, "test_loss": test}
+    if linear is not None:
+        series["test_loss_linear"] = linear
+    return Trajectory(steps, series)
+
+
+@pytest.fixture(scope="module")
+def tiny_headline():
+    kw = dict(d=6, width=5, steps=400, eps=[0.25], p=[30], n_records=25)
+    head = single_index_sweep(alpha=[0.5, 1.0, 2.0], seed=[3, 4], n_align=8, **kw)
+    lin = single_index_sweep(alpha=[1.0], seed=[3, 4], engine="linearised", **kw)
+    return head, lin
+
+
+def test_seed_table_puts_the_runs_of_one_seed_in_a_row(tiny_headline):
+    head, _ = tiny_headline
+    seeds = ex.seed_table(head, head.config["seed"])
+    alphas = ex.seed_table(head, head.config["alpha"])
+    np.testing.assert_array_equal(seeds, [[3, 3, 3], [4, 4, 4]])
+    np.testing.assert_array_equal(alphas, [[0.5, 1, 2], [0.5, 1, 2]])
+    np.testing.assert_array_equal(ex.config_values(head, "alpha"), [0.5, 1, 2])
+    assert ex.seed_table(head, head.trajectory.test_loss).shape == (
+        2,
+        3,
+        len(head.trajectory.steps),
+    )
+
+
+def test_table_orders_the_configurations_by_value(tiny_headline):
+    head, _ = tiny_headline
+    values = head.config["alpha"] * 10 + head.config["seed"]
+    axis, got = ex.table(head, values, "alpha")
+    np.testing.assert_array_equal(axis, [0.5, 1, 2])
+    np.testing.assert_array_equal(got, [[8, 13, 23], [9, 14, 24]])
+
+
+def test_headline_measures_have_one_row_per_seed_and_pair_the_linearisation(tiny_headline):
+    head, lin = tiny_headline
+    t = ex.headline_measures(head, lin)
+    assert isinstance(t, ex.Headline)
+    np.testing.assert_array_equal(t.alpha, [0.5, 1, 2])
+    for key in ("ratio", "rise", "final", "norm_growth", "weight_change", "linear_share"):
+        assert getattr(t, key).shape == (2, 3), key
+    assert t.lin_deviation.shape == t.lin_floor.shape == (2,)
+    # the lazy start: the network follows its linearisation closely at first
+    assert np.all(t.lin_deviation < 0.5)
+    assert np.all(t.rise >= 1)
+    with pytest.raises(ValueError, match="seeds"):
+        ex.headline_measures(head, single_index_sweep(**{**_lin_kwargs(), "seed": [4, 3]}))
+
+
+def _lin_kwargs():
+    return dict(
+        d=6, width=5, steps=400, eps=[0.25], p=[30], n_records=25, alpha=[1.0], engine="linearised"
+    )
+
+
+def test_rise_is_one_without_a_rise_and_the_peak_over_the_start_otherwise():
+    h = _history([[1, 0.5, 0.2], [1, 0.5, 0.2]], [[2, 1, 0.5], [2, 3, 1]])
+    np.testing.assert_allclose(ex.rise(h), [1, 1.5])
+    np.testing.assert_allclose(ex.final_ratio(h), [0.25, 0.5])
+    np.testing.assert_allclose(ex.train_at_peak(h), [1, 0.5])
+
+
+def test_linear_share_is_one_when_only_the_linear_power_grows():
+    parts = np.zeros((2, 3, 3))
+    parts[:, :, 0] = 1.0
+    parts[0, 1, 2] = 0.5  # run 0: the rise is all linear power
+    parts[1, 1, 2], parts[1, 1, 0] = 0.8, 0.7  # run 1: linear power more than the rise
+    test = parts.sum(-1)
+    h = _history(np.ones((2, 3)), test, parts[:, :, 2])
+    np.testing.assert_allclose(ex.linear_share(h), [1.0, 0.8 / 0.5])
+
+
+def test_test_loss_at_the_train_crossing_is_nan_when_the_train_loss_never_crossed():
+    h = _history([[1, 0.05, 0.01], [1, 0.5, 0.2]], [[1, 0.6, 0.1], [1, 1, 1]])
+    got = ex.at_train_crossing(h, 0.1)
+    assert got[0] == pytest.approx(0.6) and math.isnan(got[1])
+
+
+def test_linearisation_deviation_stops_at_the_network_peak():
+    net = _history([[1, 1, 1, 1]], [[1, 2, 1, 1]])
+    lin = _history([[1, 1.01, 0.5, 0.5]], [[1, 2.02, 2, 2]])
+    # up to the peak (index 1): 1 %; the later, large departure does not count
+    assert ex.linearisation_deviation(net, lin)[0] == pytest.approx(0.01 / 1.01, rel=1e-12)
+    with pytest.raises(ValueError, match="match"):
+        ex.linearisation_deviation(net, _history([[1, 1]], [[1, 1]]))
+
+
+def test_trends_count_a_never_crossed_threshold_as_the_largest_value():
+    table = np.array([[1, 2, np.inf], [1, 3, 2], [np.nan, np.inf, np.nan], [3, 2, 2]])
+    np.testing.assert_array_equal(ex.non_decreasing(table), [True, False, True, False])
+    np.testing.assert_array_equal(ex.non_increasing(table), [False, False, True, True])
+    np.testing.assert_array_equal(ex.non_increasing([[np.inf, 5, 1]]), [True])
+
+
+def test_paper_amount_of_grokking_counts_a_run_that_never_generalised_as_zero():
+    steps = [0, 10, 100, 1000]
+    h = _history([[1, 0.05, 0, 0], [1, 0.05, 0, 0]], [[1, 1, 0.05, 0], [1, 1, 1, 1]], steps=steps)
+    np.testing.assert_array_equal(ex.amount_of_grokking(h, 0.1), [90, 0])
+    amounts = np.array([[[0, 1], [5, 2]], [[0, 1], [0, 0]], [[9, 1], [5, 2]]])
+    alphas, eps = [0.5, 2.0], [0.05, 0.25]
+    np.testing.assert_array_equal(ex.corner_is_largest(amounts, alphas, eps), [True, False, False])
+    # the laziest α is found by value, not by position
+    flipped = amounts[:, ::-1]
+    np.testing.assert_array_equal(
+        ex.corner_is_largest(flipped, alphas[::-1], eps), [True, False, False]
+    )
+    assert not ex.corner_is_largest(np.zeros((1, 2, 2)), alphas, eps)[0]
+
+
+def test_relative_delay_uses_each_runs_own_initial_loss():
+    steps = [0, 10, 100]
+    h = _history([[1, 0.05, 0], [10, 0.5, 0]], [[1, 1, 0.05], [10, 10, 0.5]], steps=steps)
+    gap, ratio = ex.relative_delay(h, 0.1)
+    np.testing.assert_array_equal(gap, [90, 90])
+    np.testing.assert_array_equal(ratio, [10, 10])
+
+
+def test_mean_of_a_unit_that_never_crossed_is_nan_not_dropped():
+    assert ex.mean([1.0, 2.0, np.inf]).is_nan
+    e = ex.mean([1.0, 2.0, 3.0])
+    assert e.value == pytest.approx(2) and e.n == 3 and e.low < 2 < e.high
+
+
+def test_geometric_mean_is_the_mean_on_logs_mapped_back():
+    x = np.array([2.0, 8.0, 4.0, 4.0])
+    e = ex.geometric_mean(x)
+    logs = ex.mean(np.log(x))
+    assert e.value == pytest.approx(4.0)
+    assert e.low == pytest.approx(math.exp(logs.low)) and e.high == pytest.approx(
+        math.exp(logs.high)
+    )
+    assert ex.geometric_mean([2.0, np.inf]).is_nan and ex.geometric_mean([2.0, 0.0]).is_nan
+    one = ex.geometric_mean([3.0])
+    assert one.value == pytest.approx(3.0) and one.low == 0 and one.high == math.inf
+
+
+def test_log_increments_measure_growth_from_one_configuration_to_the_next():
+    np.testing.assert_allclose(ex.log_increments([[1, 2, 8]]), [[math.log(2), math.log(4)]])
+    parts = ex.log_increment_estimates([0.5, 1.0, 2.0], [[1, 2, 8], [1, 4, 8]])
+    assert list(parts) == ["α 0.5→1", "α 1→2"]
+    assert parts["α 0.5→1"].value == pytest.approx(math.log(8) / 2)
+    assert parts["α 1→2"].n == 2
+
+
+def test_modular_measures_group_runs_by_seed_and_alpha():
+    steps = np.array([0, 10, 100])
+    acc = np.array([[0, 0.95, 1], [0, 0.5, 1], [0, 0, 0.95], [0, 0, 0]], float)
+    norm = np.array([[1, 2, 3], [1, 1, 2], [2, 2, 2], [1, 1, 1]], float)
+    runs = pd.DataFrame({"alpha": [1.0, 1.0, 0.5, 0.5], "seed": [1, 2, 1, 2]})
+    series = {"train_acc": acc, "test_acc": acc, "weight_norm": norm}
+    t = ex.modular_measures(Trajectory(steps, series, runs))
+    np.testing.assert_array_equal(t.alpha, [0.5, 1.0])
+    assert t.t_test.shape == (2, 2)
+    assert t.t_test[1, 0] == np.inf and t.t_test[0, 1] == pytest.approx(0.9 / 0.95 * 10)
+    np.testing.assert_allclose(t.norm_growth, [[1, 3], [1, 2]])
+    # the test accuracy must reach the level after the training accuracy: equal times do not
+    np.testing.assert_array_equal(t.groks(1.0), [False, False])
+
+
+def test_groks_needs_a_finite_test_crossing_after_the_train_crossing():
+    t = ex.ModularAddition(
+        alpha=np.array([1.0]),
+        t_train=np.array([[10.0], [10.0], [10.0]]),
+        t_test=np.array([[50.0], [np.inf], [5.0]]),
+        norm_growth=np.ones((3, 1)),
+    )
+    np.testing.assert_array_equal(t.groks(), [True, False, False])
+
+
+def test_axis_sweep_tables_follow_the_axis_in_increasing_order(tiny_headline):
+    head, lin = tiny_headline
+    m = ex.axis_sweep(head, "alpha")
+    np.testing.assert_array_equal(m.values, [0.5, 1, 2])
+    traj = head.trajectory
+    np.testing.assert_array_equal(m.rise, ex.table(head, ex.rise(traj), "alpha")[1])
+    np.testing.assert_array_equal(m.final, ex.table(head, traj.test_loss[:, -1], "alpha")[1])
+    gap = ex.table(head, ex.relative_delay(traj)[0], "alpha")[1]
+    np.testing.assert_array_equal(m.gap, gap)
+    assert m.weight_change.shape == (2, 3)
+    assert ex.axis_sweep(lin, "alpha").weight_change is None  # the linearisation has no W
+
+
+def test_phase_diagram_puts_seeds_first_then_alpha_then_eps():
+    kw = dict(d=5, width=4, steps=60, p=[20], n_records=8, seed=[0, 1])
+    sweep = single_index_sweep(alpha=[0.5, 2.0], eps=[0.05, 0.25, 1.0], **kw)
+    phase = ex.phase_diagram(sweep, [0.5, 2.0], [0.05, 0.25, 1.0])
+    assert phase.amount.shape == phase.ratio.shape == (2, 2, 3)
+    eps = ex.seed_table(sweep, sweep.config["eps"]).reshape(2, 2, 3)
+    np.testing.assert_array_equal(eps[0, 0], [0.05, 0.25, 1.0])
+    assert phase.corner_is_largest().shape == (2,)
+
+
+def test_eigenvector_measures_sort_the_ranks_and_normalise_the_losses():
+    traj = eigenvector_label_runs(d=5, p=12, ranks=[6, 1, 12], steps=20, seeds=[0, 3], n_records=5)
+    eig = ex.eigenvector_measures(traj, [6, 1, 12], 2)
+    np.testing.assert_array_equal(eig.ranks, [1, 6, 12])
+    assert eig.test.shape == (2, 3, len(traj.steps))
+    np.testing.assert_allclose(eig.test[:, :, 0], 1.0)
+    # seed 3 (row 1), rank 1: run 1 · 3 + 1 of the seed-major runs
+    np.testing.assert_array_equal(eig.final[1, 0], traj.test_loss[4, -1] / traj.test_loss[4, 0])
+
+
+def test_chapter_seeds_add_the_offset_to_every_family():
+    p = types.SimpleNamespace(
+        seed=100,
+        seeds=[0, 1],
+        sweep_seeds=[2],
+        trend_seeds=[3],
+        n2_seeds=[4],
+        eig_seeds=[5],
+        mod_seeds=[1],
+    )
+    s = ex.ChapterSeeds.of(p)
+    assert (s.headline, s.sweep, s.trend, s.width_two, s.eigenvector, s.modular) == (
+        [100, 101],
+        [102],
+        [103],
+        [104],
+        [105],
+        [101],
+    )
+
+
+def test_max_relative_difference_is_relative_to_the_second_argument():
+    assert ex.max_relative_difference([[1.0, 2.2]], [[1.0, 2.0]]) == pytest.approx(0.1)

@@ -1,0 +1,60 @@
+"""The package's layout holds: dependencies point down (chapters → methods → core), no chapter
+imports another, no code a kernel runs imports the build tooling, and each chapter's code other
+than core and methods lives in its own package."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grokutils.core.fingerprint import PACKAGE_DIR, chapter_package, modules_imported_by
+
+ROOT = PACKAGE_DIR.parent
+LAYERS = {"core": {"core"}, "methods": {"core", "methods"}, "build": {"core", "methods", "build"}}
+
+
+def layer_of(name: str) -> str:
+    """``grokutils.chapters.<slug>.x`` → ``chapters.<slug>``; ``grokutils.core.x`` → ``core``."""
+    parts = name.split(".")[1:]
+    return ".".join(parts[:2]) if parts[0] == "chapters" else parts[0]
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in PACKAGE_DIR.rglob("*.py") if p.parent != PACKAGE_DIR)
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: p.relative_to(PACKAGE_DIR).as_posix())
+def test_imports_point_down_and_never_into_another_chapter(path):
+    own = layer_of("grokutils." + ".".join(path.relative_to(PACKAGE_DIR).with_suffix("").parts))
+    allowed = LAYERS.get(own, {"core", "methods", own})
+    wrong = {m for m in modules_imported_by(path) if layer_of(m) not in allowed}
+    assert not wrong, f"{own} may import from {sorted(allowed)} only: imports {sorted(wrong)}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_a_notebook_imports_core_methods_and_its_own_chapter_package_only(path):
+    cells = json.loads(path.read_text())["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    scratch = path.parent / f".{path.stem}.imports.py"  # modules_imported_by reads a file
+    try:
+        scratch.write_text(source)
+        imported = modules_imported_by(scratch)
+    finally:
+        scratch.unlink()
+    own = layer_of(chapter_package(path.stem) + ".x")
+    assert {layer_of(m) for m in imported} <= {"core", "methods", own}, sorted(imported)
+
+
+def test_every_chapter_has_one_package_with_its_experiments_claims_and_figures():
+    notebooks = sorted((ROOT / "chapters").glob("*.ipynb"))
+    packages = {chapter_package(p.stem) for p in notebooks}
+    assert packages == {
+        f"grokutils.chapters.{d.name}"
+        for d in (PACKAGE_DIR / "chapters").iterdir()
+        if (d / "__init__.py").is_file()
+    }
+    for package in packages:
+        folder = PACKAGE_DIR.joinpath(*package.split(".")[1:])
+        assert {"experiments.py", "claims.py", "figures.py"} <= {p.name for p in folder.iterdir()}
