@@ -60,10 +60,14 @@ def test_cell_source_uses_the_yaml_help_and_seed_line(tmp_path):
     )
     lines = parameters_cell.cell_source("toy", tmp_path).splitlines()
     assert lines[1] == "seed: int = 0  # offset of every seed"
-    assert lines[2:] == [
+    assert lines[2:4] == [
         "width: int = None  # hidden units N",
         "lrs: list = None  # learning rates",
     ]
+    assert [line.split(":")[0] for line in lines[4:] if not line.startswith("#")] == [
+        "device",
+        "dry_run",
+    ]  # the run parameters every chapter takes, declared once in core
 
 
 def test_presets_file_rejects_an_unknown_section(tmp_path):
@@ -84,7 +88,7 @@ def test_presets_file_rejects_a_help_that_papermill_cannot_parse(tmp_path):
 # A reader's page: collapsed set-up, numbered and captioned figures referenced from the text,
 # glued values in the prose (issue 15, item 4). Static checks on the stored notebooks.
 
-SET_UP_CALLS = ("params.from_notebook(", "seed_everything(", "dry_run_if_asked(")
+SET_UP_CALLS = ("= start(", "dry_run_if_asked(")
 COLLAPSED = {"hide-cell", "hide-input"}
 FIGURE_NAME = re.compile(r"fig-[a-z0-9]+(-[a-z0-9]+)+")
 NUMREF = re.compile(r"\{numref\}`(?:[^`<]*<)?([^`<>]+)>?`")

@@ -81,7 +81,8 @@ def load_archived(root: Path, preset: str) -> dict[str, list[dict]]:
 
 def is_stale(archived: Mapping, current_stamp: Mapping | None) -> bool:
     """An archived run is stale when it ran other code than the build: another fingerprint of
-    the grokutils code its chapter runs or another chapter fingerprint (cells or presets), or no stamp at all."""
+    the grokutils code its chapter runs, another chapter fingerprint (cells or presets), or no
+    stamp at all."""
     stamp = archived.get("provenance") or {}
     if not stamp or not current_stamp:
         return True

@@ -16,7 +16,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from grokutils.core.params import REPO_ROOT, presets_path, read_presets, seed_help
+from grokutils.core.params import REPO_ROOT, read_presets, seed_help
 
 LINE_LENGTH = 100
 """Longer help texts go on ``#`` continuation lines: ``ruff format`` would otherwise wrap the
@@ -54,7 +54,7 @@ def sync(path: Path, *, check: bool) -> bool:
     ``check``, only compare); return whether it already matched."""
     notebook = json.loads(path.read_text())
     cell = parameters_cell(notebook)
-    expected = cell_source(path.stem, presets_path(path.stem).parent)
+    expected = cell_source(path.stem, path.parent / "presets")
     if "".join(cell["source"]) == expected:
         return True
     if not check:

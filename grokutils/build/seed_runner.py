@@ -47,8 +47,8 @@ from grokutils.build.archive import (
 from grokutils.core.claims import Verdict
 from grokutils.core.device import DEVICES
 from grokutils.core.dry_run import DRY_RUN_SUFFIX
-from grokutils.core.params import PRESETS
 from grokutils.core.fingerprint import chapter_package, code_fingerprint
+from grokutils.core.params import PRESETS
 from grokutils.core.provenance import chapter_fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]

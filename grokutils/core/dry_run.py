@@ -33,7 +33,6 @@ import pandas as pd
 import torch
 
 from grokutils.core.claims import CLAIMS_DIR_ENV
-from grokutils.core.device import resolve
 from grokutils.core.params import Params
 
 DRY_RUN_SUFFIX = ".dry_run.json"
@@ -170,7 +169,7 @@ def run(p: Params, probes: Callable[[Params], Sequence[Probe]]) -> None:
         return
     from grokutils.core.provenance import stamp
 
-    device = resolve(p.device)
+    device = p.device
     started = time.perf_counter()
     plan = list(probes(p))
     projections = [measure(probe, device) for probe in plan]

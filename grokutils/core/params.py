@@ -12,9 +12,13 @@ Each chapter has ``chapters/presets/<chapter>.yaml`` with two sections::
       paper: {...}
 
 An optional top-level ``seed: "..."`` says what the seed means in the chapter. Every preset
-sets every parameter. A notebook's ``parameters`` cell declares ``preset``,
-``seed`` and one override per parameter (default ``None`` = the preset's value); the next
-cell resolves them with :func:`from_notebook`, which rejects an unknown preset, an unknown
+sets every parameter. The run parameters every chapter takes (:data:`RUN_PARAMETERS`: ``device``,
+``dry_run``, and with a top-level ``sweeps: true`` the sweep ``backend`` and its ``scheduler``)
+are declared here once, with their values per preset (:data:`RUN_PRESETS`); a presets file may
+set their value in a preset, never declare them. A notebook's ``parameters`` cell declares
+``preset``, ``seed`` and one override per parameter (default ``None`` = the preset's value);
+the next cell resolves them with :func:`from_notebook` (through
+:func:`grokutils.core.startup.start`), which rejects an unknown preset, an unknown
 parameter name (papermill only warns about those), a wrong type or an out-of-range value
 with a :class:`ParameterError` naming the parameter and what is allowed. A list parameter
 may name values it must ``contain``: the ones a chapter's claims are about. A float is
@@ -34,6 +38,8 @@ from typing import Any
 
 import yaml
 
+from grokutils.core.device import resolve as resolve_device
+
 PRESETS = ("quick", "book", "paper")
 PRESET_ENV = "GROKBOOK_PRESET"
 """Environment variable that sets the default preset of a whole build (``make test``: quick)."""
@@ -45,8 +51,41 @@ SPEC_KEYS = {
     *("type", "help", "min", "max", "gt", "lt", "choices", "nullable", "min_len", "contains"),
     "allow_inf",
 }
-SECTIONS = {"parameters", "presets", "seed"}
-"""Sections of a presets file: ``seed`` (optional) is the help text of the ``seed`` parameter."""
+SECTIONS = {"parameters", "presets", "seed", "sweeps"}
+"""Sections of a presets file: ``seed`` (optional) is the help text of the ``seed`` parameter;
+``sweeps: true`` (optional) says the chapter fans sweeps out and takes the sweep parameters."""
+RUN_PARAMETERS = {
+    "backend": {
+        "type": "str",
+        "choices": ["serial", "processes", "dask"],
+        "help": "sweep backend: serial, processes (one per core) or dask",
+    },
+    "scheduler": {
+        "type": "str",
+        "nullable": True,
+        "help": "Dask scheduler address (backend dask; None starts a local cluster)",
+    },
+    "device": {
+        "type": "str",
+        "choices": ["auto", "cpu", "cuda"],
+        "help": "where tensors live: cpu, cuda, or auto (CUDA when present); quick and book are "
+        "the CPU references",
+    },
+    "dry_run": {
+        "type": "bool",
+        "help": "time a few steps of every experiment at this preset's sizes, print the "
+        "projected wall time and peak memory, and skip the rest",
+    },
+}
+"""The parameters of how a chapter runs rather than what it computes, declared for every chapter
+here; ``backend`` and ``scheduler`` (:data:`SWEEP_PARAMETERS`) only for chapters with sweeps."""
+SWEEP_PARAMETERS = ("backend", "scheduler")
+RUN_PRESETS = {
+    "quick": {"backend": "serial", "scheduler": None, "device": "cpu", "dry_run": False},
+    "book": {"backend": "serial", "scheduler": None, "device": "cpu", "dry_run": False},
+    "paper": {"backend": "serial", "scheduler": None, "device": "auto", "dry_run": False},
+}
+"""The run parameters' values per preset, unless a chapter's preset sets its own."""
 # Names IPython puts in a kernel's namespace before any cell runs.
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
@@ -113,22 +152,30 @@ def presets_path(chapter: str, presets_dir: str | Path | None = None) -> Path:
 
 
 def read_presets(chapter: str, presets_dir: str | Path | None = None) -> tuple[dict, dict]:
-    """Read and check a presets file; return ``(schema, presets)``."""
+    """Read and check a presets file; return ``(schema, presets)``, the run parameters the
+    chapter takes (:data:`RUN_PARAMETERS`) last."""
     path = presets_path(chapter, presets_dir)
     content = yaml.safe_load(path.read_text())
     if not isinstance(content, dict) or not {"parameters", "presets"} <= set(content) <= SECTIONS:
         raise ParameterError(
-            f"{path}: needs the sections 'parameters' and 'presets' (and may have 'seed')"
+            f"{path}: needs the sections 'parameters' and 'presets' (and may have 'seed', 'sweeps')"
         )
     schema, presets = content["parameters"] or {}, content["presets"] or {}
     for name, spec in schema.items():
         _check_spec(path, name, spec)
+    if declared := sorted(set(schema) & set(RUN_PARAMETERS)):
+        raise ParameterError(
+            f"{path}: {declared} are run parameters, declared once for every chapter in "
+            "grokutils.core.params.RUN_PARAMETERS; set their values in a preset only"
+        )
+    run = [n for n in RUN_PARAMETERS if content.get("sweeps") or n not in SWEEP_PARAMETERS]
+    schema |= {name: RUN_PARAMETERS[name] for name in run}
     if set(presets) != set(PRESETS):
         raise ParameterError(
             f"{path}: presets must be exactly {list(PRESETS)}, got {list(presets)}"
         )
     for preset, values in presets.items():
-        values = values or {}
+        values = {n: RUN_PRESETS[preset][n] for n in run} | (values or {})
         missing, unknown = set(schema) - set(values), set(values) - set(schema)
         if missing or unknown:
             raise ParameterError(
@@ -155,9 +202,10 @@ def load(
 ) -> Params:
     """Resolve a chapter's parameters: the preset's values, then the non-``None`` overrides.
 
-    ``preset=None`` takes ``$GROKBOOK_PRESET``, else ``"book"``. Raises
-    :class:`ParameterError` for an unknown preset, an unknown parameter name, a wrong type
-    or an out-of-range value, before anything is computed.
+    ``preset=None`` takes ``$GROKBOOK_PRESET``, else ``"book"``. ``device`` is resolved here,
+    once: ``auto`` becomes ``cuda`` or ``cpu``. Raises :class:`ParameterError` for an unknown
+    preset, an unknown parameter name, a wrong type, an out-of-range value or a device this
+    machine lacks, before anything is computed.
     """
     preset = resolve_preset(preset)
     seed = _validate("seed", seed, {"type": "int", "min": 0})
@@ -173,6 +221,8 @@ def load(
     values = dict(presets[preset])
     values.update({k: _validate(k, v, schema[k]) for k, v in overrides.items()})
     changed = {k: values[k] for k in overrides if values[k] != presets[preset][k]}
+    if "device" in values:
+        values["device"] = _resolved_device(values["device"])
     return Params(
         chapter=chapter,
         preset=preset,
@@ -213,6 +263,13 @@ def resolve_preset(preset: str | None) -> str:
     if preset not in PRESETS:
         raise ParameterError(f"{source} must be one of {', '.join(PRESETS)}; got {preset!r}")
     return preset
+
+
+def _resolved_device(device: str) -> str:
+    try:
+        return resolve_device(device)
+    except ValueError as error:
+        raise ParameterError(str(error)) from None
 
 
 def _check_spec(path: Path, name: str, spec: Any) -> None:

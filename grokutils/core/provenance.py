@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from grokutils.core import device as devices
-from grokutils.core.params import Params, presets_path
 from grokutils.core.fingerprint import chapter_package, code_fingerprint
+from grokutils.core.params import Params, presets_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def stamp(params: Params, *, wall_time_s: float) -> dict:
     """The provenance of a run of ``params.chapter``: a flat dict of strings and numbers
     (``overrides``: the parameters that differ from the preset, ``"name=value; ..."``)."""
     commit, dirty = git_state()
-    device = devices.resolve(params.values.get("device", "cpu"))
+    device = params.values.get("device", "cpu")  # resolved by params.load
     return {
         "commit": commit,
         "dirty": dirty,

@@ -3,9 +3,9 @@
 :func:`run` evaluates ``fn(**point)`` for every point of a grid and returns the results in
 grid order. Each finished point is written at once to an on-disk cache keyed by the function,
 the point, the device and dtype policy, and a fingerprint of the code the function imports
-(:func:`~grokutils.core.fingerprint.code_fingerprint`), so an interrupted sweep resumes where it stopped and a change to the code never serves stale results.
-The cache lives on the calling machine (results travel back from the workers), so Dask workers
-need no shared disk.
+(:func:`~grokutils.core.fingerprint.code_fingerprint`), so an interrupted sweep resumes where
+it stopped and a change to the code never serves stale results. The cache lives on the calling
+machine (results travel back from the workers), so Dask workers need no shared disk.
 
 Batch inside ``fn`` (seeds, chains, candidates as tensor dimensions); use the grid only for
 points that cannot share a tensor computation.
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import joblib
-import torch
 
 from grokutils.core import device as devices
 from grokutils.core.fingerprint import code_fingerprint
@@ -54,7 +53,7 @@ def run(
     cache_dir: str | Path | None = None,
     cache: bool = True,
     desc: str = "sweep",
-    device: str | None = None,
+    device: str = "cpu",
 ) -> list[Any]:
     """``[fn(**point) for point in points]``, evaluated on ``backend``, cached on disk.
 
@@ -64,12 +63,12 @@ def run(
     when ``scheduler`` is None). ``fn`` must be a module-level function of an importable
     module (workers import it; the cache keys on its name). Results are the same on every
     backend when ``fn`` is deterministic given its arguments (pass seeds in the points).
-    ``device`` (``cpu``, ``cuda`` or ``auto``; default: the caller's default device, which
-    :func:`~grokutils.core.seeding.seed_everything` set) is where every call runs.
+    ``device`` (``cpu`` or ``cuda``, the chapter's resolved ``p.device``) is where every call
+    runs, in this process or a worker.
     """
     points = [dict(p) for p in points]
     _check_arguments(fn, backend, n_jobs, scheduler)
-    device = devices.resolve(device or torch.get_default_device().type)
+    device = devices.resolve(device)
     store = ResultCache(cache_dir, fn, device) if cache else None
     results: dict[int, Any] = {}
     todo = []
@@ -89,6 +88,12 @@ def run(
                 results[index] = value
                 bar.update()
     return [results[i] for i in range(len(points))]
+
+
+def where(p) -> dict[str, Any]:
+    """The keyword arguments of :func:`run` that say where a chapter's points run: its
+    ``backend``, ``scheduler`` and resolved ``device`` (``p``: the chapter's parameters)."""
+    return {"backend": p.backend, "scheduler": p.scheduler, "device": p.device}
 
 
 class ResultCache:

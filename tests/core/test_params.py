@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 import yaml
 
 from grokutils.core import params
@@ -12,8 +13,6 @@ SCHEMA = {
     "d_in": {"type": "int", "min": 2, "help": "input dimension"},
     "eta": {"type": "float", "gt": 0, "lt": 1, "help": "learning rate"},
     "lambdas": {"type": "list[float]", "gt": 0, "help": "ratios"},
-    "backend": {"type": "str", "choices": ["serial", "processes", "dask"], "help": "backend"},
-    "scheduler": {"type": "str", "nullable": True, "help": "dask address"},
     "plot": {"type": "bool", "help": "draw figures"},
     "widths": {"type": "list[int]", "min": 1, "contains": [8], "help": "the claims need 8"},
 }
@@ -30,7 +29,8 @@ QUICK = {
 
 def write_presets(folder, schema=SCHEMA, **presets):
     presets = {name: dict(QUICK) for name in params.PRESETS} | presets
-    (folder / "demo.yaml").write_text(yaml.safe_dump({"parameters": schema, "presets": presets}))
+    content = {"parameters": schema, "presets": presets, "sweeps": True}
+    (folder / "demo.yaml").write_text(yaml.safe_dump(content))
     return folder
 
 
@@ -140,7 +140,8 @@ def test_from_notebook_rejects_a_typo_among_globals(folder):
     namespace = {"preset": "quick", "seed": 1, "d_in": None, "math": math, "In": [], "_": None}
     assert params.from_notebook("demo", namespace, presets_dir=folder).seed == 1
     with pytest.raises(
-        ParameterError, match=r"unknown parameter 'etaa'.*allowed: preset, seed, backend, d_in"
+        ParameterError,
+        match=r"unknown parameter 'etaa'.*allowed: preset, seed, d_in, eta.*, backend",
     ):
         params.from_notebook("demo", {**namespace, "etaa": 0.5}, presets_dir=folder)
 
@@ -162,3 +163,23 @@ def test_inf_is_allowed_where_the_presets_file_says_so(tmp_path):
     assert p.budget == float("inf") and p.overrides == {"budget": float("inf")}
     with pytest.raises(ParameterError, match="budget must be a number"):
         params.load("demo", "quick", overrides={"budget": float("nan")}, presets_dir=tmp_path)
+
+
+def test_run_parameters_are_declared_once_in_core_not_in_a_presets_file(tmp_path):
+    schema = {**SCHEMA, "device": params.RUN_PARAMETERS["device"]}
+    with pytest.raises(ParameterError, match=r"\['device'\] are run parameters, declared once"):
+        params.read_presets("demo", write_presets(tmp_path, schema=schema))
+
+
+def test_a_preset_may_set_a_run_parameter_and_the_device_is_resolved_once(folder):
+    write_presets(folder, paper={**QUICK, "backend": "processes"})
+    paper = params.load("demo", "paper", presets_dir=folder)
+    assert (paper.backend, paper.dry_run) == ("processes", False)
+    assert paper.device == ("cuda" if torch.cuda.is_available() else "cpu")  # auto, resolved
+    assert params.load("demo", "quick", presets_dir=folder).device == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_a_device_the_machine_lacks_is_a_parameter_error(folder):
+    with pytest.raises(ParameterError, match="device 'cuda' needs a CUDA GPU"):
+        params.load("demo", "quick", overrides={"device": "cuda"}, presets_dir=folder)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sweep_functions
 
-from grokutils.core import sweep
+from grokutils.core import params, sweep
 
 POINTS = sweep.grid(x=[0, 1, 2, 3], seed=[0, 1])
 
@@ -63,3 +63,9 @@ def test_bad_arguments_fail_before_compute(tmp_path, kwargs, message):
 def test_notebook_functions_are_refused(tmp_path):
     with pytest.raises(ValueError, match="module-level function"):
         sweep.run(lambda x: x, [{"x": 1}], cache_dir=tmp_path)
+
+
+def test_a_chapter_says_where_its_points_run_with_its_resolved_device():
+    p = params.load("05_ergodic_stability", "paper", presets_dir="chapters/presets")
+    assert sweep.where(p) == {"backend": "processes", "scheduler": None, "device": p.device}
+    assert p.device in ("cpu", "cuda")  # auto, resolved once by params.load

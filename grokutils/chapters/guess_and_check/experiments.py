@@ -67,11 +67,6 @@ def data_seeds(p) -> list[int]:
     return [1000 * p.seed + s for s in range(max(p.n_seeds, p.n_seeds_depth))]
 
 
-def backend(p) -> dict:
-    """The keyword arguments of :func:`grokutils.core.sweep.run` that say where points run."""
-    return dict(backend=p.backend, scheduler=p.scheduler)
-
-
 def width_points(p, seeds: Sequence[int]) -> list[dict]:
     """The width sweep (activation-major): depth 2, ``p.n_seeds`` data sets, naive rejection
     as an agreement check at the narrowest width only."""

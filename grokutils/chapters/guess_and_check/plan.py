@@ -48,7 +48,7 @@ MIN_PARTICLES = 100
 
 
 def _one(p: Params, fn, point: dict, desc: str):
-    return sweep.run(fn, [point], cache=False, desc=f"dry run: {desc}", **gc.backend(p))
+    return sweep.run(fn, [point], cache=False, desc=f"dry run: {desc}", **sweep.where(p))
 
 
 def _scaled(value: float, k: int, full: int) -> int:

@@ -31,17 +31,26 @@ def headline(head, lin, kernel_level: np.ndarray) -> plt.Figure:
         band(ax[0], s, runs.train_loss[sel, 1:], label=f"{name}, train", log_mean=True, ls=style)
         band(ax[0], s, runs.test_loss[sel, 1:], label=f"{name}, test", log_mean=True, ls=style)
     ax[0].axhline(kernel_level.mean(), color="k", lw=1, ls=":", label="NTK regression, test")
-    ax[0].set(xscale="log", yscale="log", xlabel="GD steps", ylabel="MSE", title="(b) α = 1")
+    ax[0].set(
+        xscale="log",
+        yscale="log",
+        xlabel="GD steps",
+        ylabel="MSE",
+        title="(a) losses at α = 1 [paper 1b]",
+    )
     band(ax[1], s, h.weight_norm[one, 1:], label="‖W‖_F")
     ax[1].set(
-        xscale="log", xlabel="GD steps", ylabel="parameter norm ‖W‖_F", title="(c) weight norm"
+        xscale="log",
+        xlabel="GD steps",
+        ylabel="parameter norm ‖W‖_F",
+        title="(b) weight norm [paper 1c]",
     )
     band(ax[2], s, h.kernel_alignment[one, 1:], label="NTK–label alignment", color="C2")
     ax[2].set(
         xscale="log",
         xlabel="GD steps",
         ylabel="alignment (column-centred CKA)",
-        title="(c) alignment",
+        title="(c) NTK–label alignment [paper 1c]",
     )
     ax[0].legend(fontsize=7)
     return fig

@@ -163,9 +163,7 @@ def temperature_sweep(p) -> Trajectory:
     replicas: data sets × temperatures × noise seeds; :class:`ThermalGrid` puts them on that
     grid)."""
     point = dict(protocol(p), n_points=p.n_points, width=p.width, temperatures=p.temperatures)
-    (traj,) = sweep.run(
-        thermal_run, [point], backend=p.backend, scheduler=p.scheduler, desc="temperature sweep"
-    )
+    (traj,) = sweep.run(thermal_run, [point], **sweep.where(p), desc="temperature sweep")
     return traj
 
 
@@ -400,9 +398,7 @@ def size_and_width_sweeps(p, run: ThermalGrid) -> SizeAndWidth:
     (:func:`size_and_width_points`)."""
     todo, points = size_and_width_points(p)
     reused = select_temperature(run, p.sweep_temperature) if len(todo) < len(p.widths) else None
-    size_traj, *computed = sweep.run(
-        thermal_run, points, backend=p.backend, scheduler=p.scheduler, desc="D vs N and width"
-    )
+    size_traj, *computed = sweep.run(thermal_run, points, **sweep.where(p), desc="D vs N and width")
     by_width = dict(zip(todo, (ThermalGrid.of(t) for t in computed), strict=True))
     width_runs = [by_width.get(h, reused) for h in p.widths]
     by_size = size_sweep(ThermalGrid.of(size_traj), len(p.sizes))

@@ -31,9 +31,7 @@ def _langevin(p: Params, points: list[dict]):
         n_steps = LANGEVIN_UNIT * k
         snapshots = min(SNAPSHOTS, n_steps // 20)
         at_k = [dict(pt, n_steps=n_steps, n_snapshots=snapshots) for pt in points]
-        return sweep.run(
-            thermal_run, at_k, backend=p.backend, scheduler=p.scheduler, cache=False, desc="dry"
-        )
+        return sweep.run(thermal_run, at_k, **sweep.where(p), cache=False, desc="dry")
 
     return run
 

@@ -114,7 +114,6 @@ def quick():
 def test_data_seeds_are_paired_across_sweeps(quick):
     seeds = gc.data_seeds(quick)
     assert seeds == [7000 + s for s in range(max(quick.n_seeds, quick.n_seeds_depth))]
-    assert gc.backend(quick) == {"backend": "serial", "scheduler": None}
 
 
 def test_width_grid_is_activation_major_with_naive_rejection_at_the_narrowest_width(quick):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -28,7 +30,10 @@ def head():
 
 
 def _check(fig, panels):
+    """At least ``panels`` panels, and no panel letter given twice."""
     assert len(fig.axes) >= panels
+    letters = [m.group(1) for a in fig.axes if (m := re.match(r"\((\w)\)", a.get_title()))]
+    assert len(letters) == len(set(letters)), f"panel letters repeat: {letters}"
     plt.close(fig)
 
 
