@@ -17,7 +17,7 @@ VALUES = dict(
     n_points=8, dim=6, width=12, data_seeds=[0, 1, 2], temperatures=[1e-5, 1e-4, 3e-4],
     t_exponential=3e-4, n_noise=1, eta_t=5e-6, eta_max=0.5, n_steps=2000, sizes=[4, 6, 8],
     widths=[8, 12], sweep_points=8, sweep_temperature=1e-4, toy_coords=6, toy_alpha=0.5,
-    toy_steps=400, toy_eta_t=0.01, toy_noise=2, backend="serial", scheduler=None,
+    toy_steps=400, toy_eta_t=0.01, toy_noise=2, backend="serial", scheduler=None, device="cpu",
 )  # fmt: skip
 
 

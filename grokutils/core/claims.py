@@ -35,7 +35,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -599,7 +599,10 @@ class ClaimReport:
     them, and the quick set needs at least three claims. ``moved_under_dispatch`` names the
     claims whose verdict moved when the same run was repeated with other CPU kernels (another
     CPU family, or the suite's perturbation test), with what moved; their notes say so at every
-    preset, and none of them may be in the quick set.
+    preset, and none of them may be in the quick set. ``unit_seeds`` (``{family: [seed, ...]}``,
+    from :func:`grokutils.core.seeding.unit_seeds`) are the seeds of the run's independent
+    units, kept in the claims JSON so that the independence of two runs can be checked; no seed
+    may appear twice.
     """
 
     columns = (
@@ -623,8 +626,13 @@ class ClaimReport:
         quick: Iterable[str],
         not_at_quick: Mapping[str, str],
         moved_under_dispatch: Mapping[str, str] | None = None,
+        unit_seeds: Mapping[str, Sequence[int]] | None = None,
     ):
         self.params, self.scope = params, scope
+        self.unit_seeds = {k: [int(s) for s in v] for k, v in (unit_seeds or {}).items()}
+        every_seed = [s for seeds in self.unit_seeds.values() for s in seeds]
+        if len(set(every_seed)) != len(every_seed):
+            raise ValueError(f"two units share a seed: {self.unit_seeds}")
         self.chapter, self.preset = params.chapter, params.preset
         self.quick, self.not_at_quick = tuple(quick), dict(not_at_quick)
         self.moved_under_dispatch = dict(moved_under_dispatch or {})
@@ -701,6 +709,7 @@ class ClaimReport:
             "scope": self.scope.to_dict(),
             "level": LEVEL,
             "claims": claims,
+            "unit_seeds": self.unit_seeds,
             "provenance": self.provenance,
         }
 

@@ -22,7 +22,8 @@ the next cell resolves them with :func:`from_notebook` (through
 parameter name (papermill only warns about those), a wrong type or an out-of-range value
 with a :class:`ParameterError` naming the parameter and what is allowed. A list parameter
 may name values it must ``contain``: the ones a chapter's claims are about. A float is
-finite unless its spec says ``allow_inf: true`` (NaN is never allowed).
+finite unless its spec says ``allow_inf: true`` (NaN is never allowed); a list whose entries are
+independent units says ``unique: true`` and rejects a repeated entry.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 import yaml
 
 from grokutils.core.device import resolve as resolve_device
+from grokutils.core.seeding import MAX_OFFSET
 
 PRESETS = ("quick", "book", "paper")
 PRESET_ENV = "GROKBOOK_PRESET"
@@ -49,7 +51,7 @@ SCALAR_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 LIST_TYPES = {f"list[{name}]": name for name in SCALAR_TYPES}
 SPEC_KEYS = {
     *("type", "help", "min", "max", "gt", "lt", "choices", "nullable", "min_len", "contains"),
-    "allow_inf",
+    *("allow_inf", "unique"),
 }
 SECTIONS = {"parameters", "presets", "seed", "sweeps"}
 """Sections of a presets file: ``seed`` (optional) is the help text of the ``seed`` parameter;
@@ -208,7 +210,7 @@ def load(
     machine lacks, before anything is computed.
     """
     preset = resolve_preset(preset)
-    seed = _validate("seed", seed, {"type": "int", "min": 0})
+    seed = _validate("seed", seed, {"type": "int", "min": 0, "max": MAX_OFFSET})
     schema, presets = read_presets(chapter, presets_dir)
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = sorted(set(overrides) - set(schema))
@@ -306,6 +308,11 @@ def _validate(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
             raise ParameterError(f"{name} needs at least {spec.get('min_len', 1)} item(s)")
         item_spec = {**spec, "type": LIST_TYPES[kind]}
         items = [_validate(f"{name}[{i}]", item, item_spec) for i, item in enumerate(value)]
+        if spec.get("unique") and (repeated := sorted({x for x in items if items.count(x) > 1})):
+            raise ParameterError(
+                f"{name} must not repeat an entry (each is an independent unit); {value!r} "
+                f"repeats {repeated}"
+            )
         if missing := [x for x in spec.get("contains", []) if x not in items]:
             raise ParameterError(
                 f"{name} must contain {spec['contains']} (the chapter's claims are about these "

@@ -1,8 +1,24 @@
-"""One call that makes a run reproducible: seeds, thread counts and deterministic kernels."""
+"""Seeds: the book's one convention for the seeds of independent units, and the call that makes a
+run reproducible (seeds, thread counts, deterministic kernels).
+
+The convention. A run's seed offset ``k`` (the chapter's ``seed`` parameter) gives each family
+of independent units of the chapter (headline seeds, sweep seeds, data sets, chains: an
+:class:`enum.IntEnum` the chapter declares, its values fixed once) a block of
+:data:`UNITS_PER_FAMILY` unit seeds::
+
+    unit seed = (k · FAMILIES_PER_OFFSET + family) · UNITS_PER_FAMILY + unit
+
+so the units of two offsets, of two families and of two units never share a seed, and a seed
+says where it comes from (``2_030_004``: offset 2, family 3, unit 4). A unit that needs several
+random streams (its data, its initial weights, its test inputs) draws each from
+:func:`stream_seed`, never from the unit seed plus a constant, which would land in another
+unit's block.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -10,7 +26,39 @@ from threadpoolctl import threadpool_limits
 
 from grokutils.core.device import activate
 
+UNITS_PER_FAMILY = 10_000
+"""Units of one family at one offset: unit indices run from 0 to 9 999."""
+FAMILIES_PER_OFFSET = 100
+MAX_OFFSET = (2**63 - 1) // (FAMILIES_PER_OFFSET * UNITS_PER_FAMILY) - 1
+"""The largest seed offset whose unit seeds fit in a signed 64-bit integer."""
+
 _blas_limits = None
+
+
+def unit_seeds(offset: int, family: int, units: int | Sequence[int]) -> list[int]:
+    """The seeds of ``units`` of ``family`` at seed offset ``offset``: ``units`` a count ``n``
+    (units 0 … n−1) or a list of distinct unit indices in ``[0, UNITS_PER_FAMILY)``."""
+    units = list(range(units)) if isinstance(units, int) else [int(u) for u in units]
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValueError(f"seed offset must be in [0, {MAX_OFFSET}]; got {offset!r}")
+    if not 0 <= family < FAMILIES_PER_OFFSET:
+        raise ValueError(f"family must be in [0, {FAMILIES_PER_OFFSET}); got {family!r}")
+    if len(set(units)) != len(units) or not all(0 <= u < UNITS_PER_FAMILY for u in units):
+        raise ValueError(
+            f"units must be distinct indices in [0, {UNITS_PER_FAMILY}); got {units!r}"
+        )
+    block = (offset * FAMILIES_PER_OFFSET + int(family)) * UNITS_PER_FAMILY
+    return [block + u for u in units]
+
+
+def stream_seed(unit_seed: int, stream: int) -> int:
+    """The seed of random stream ``stream`` (≥ 1) of the unit ``unit_seed`` (stream 0 is the
+    unit seed itself): 63 bits of ``numpy.random.SeedSequence([unit_seed, stream])``, which no
+    unit seed of the convention (< 2⁶³ and far smaller in practice) can be expected to equal."""
+    if stream < 1:
+        raise ValueError(f"stream must be >= 1 (stream 0 is the unit seed); got {stream!r}")
+    state = np.random.SeedSequence([int(unit_seed), int(stream)]).generate_state(2, np.uint32)
+    return (int(state[0]) << 31) | (int(state[1]) >> 1)
 
 
 def seed_everything(seed: int, threads: int = 1, device: str = "cpu") -> np.random.Generator:

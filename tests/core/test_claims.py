@@ -311,3 +311,11 @@ def test_monotone_rows_ties_of_never_crossed_are_not_increases():
     rows = np.array([[1.0, np.inf, np.inf], [1.0, 2.0, np.inf]])
     assert monotone_rows(rows).tolist() == [False, True]
     assert monotone_rows(rows, strict=False).tolist() == [True, True]
+
+
+def test_a_report_records_its_unit_seeds_and_refuses_a_seed_shared_by_two_units():
+    kwargs = dict(scope=SCOPE, quick=["a", "b", "c"], not_at_quick={})
+    report = ClaimReport(demo_params(), unit_seeds={"a": [1, 2], "b": [3]}, **kwargs)
+    assert report.to_dict()["unit_seeds"] == {"a": [1, 2], "b": [3]}
+    with pytest.raises(ValueError, match="two units share a seed"):
+        ClaimReport(demo_params(), unit_seeds={"a": [1, 2], "b": [2]}, **kwargs)

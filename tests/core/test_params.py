@@ -183,3 +183,13 @@ def test_a_preset_may_set_a_run_parameter_and_the_device_is_resolved_once(folder
 def test_a_device_the_machine_lacks_is_a_parameter_error(folder):
     with pytest.raises(ParameterError, match="device 'cuda' needs a CUDA GPU"):
         params.load("demo", "quick", overrides={"device": "cuda"}, presets_dir=folder)
+
+
+def test_a_list_of_independent_units_rejects_a_repeated_entry(tmp_path):
+    schema = {**SCHEMA, "seeds": {"type": "list[int]", "unique": True, "help": "unit indices"}}
+    write_presets(
+        tmp_path, schema=schema, **{k: {**QUICK, "seeds": [0, 1]} for k in params.PRESETS}
+    )
+    assert params.load("demo", "quick", presets_dir=tmp_path).seeds == [0, 1]
+    with pytest.raises(ParameterError, match=r"seeds must not repeat an entry.*repeats \[1\]"):
+        params.load("demo", "quick", overrides={"seeds": [1, 1, 2]}, presets_dir=tmp_path)

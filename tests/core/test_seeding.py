@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from grokutils.core.seeding import seed_everything, torch_generator
+from grokutils.core.seeding import seed_everything, stream_seed, torch_generator, unit_seeds
 
 
 def draws(seed):
@@ -33,3 +33,33 @@ def test_torch_generator_is_independent_of_global_state():
 def test_bad_seed_or_threads(seed, threads):
     with pytest.raises(ValueError, match=r"seed|threads"):
         seed_everything(seed, threads)
+
+
+def test_unit_seeds_of_offsets_and_families_are_disjoint_blocks():
+    blocks = [unit_seeds(k, f, 50) for k in range(8) for f in range(4)]
+    every = [s for block in blocks for s in block]
+    assert len(set(every)) == len(every)
+    assert unit_seeds(2, 3, [4]) == [2_030_004]  # offset 2, family 3, unit 4
+
+
+@pytest.mark.parametrize(
+    ("offset", "family", "units", "match"),
+    [
+        (-1, 0, 3, "seed offset must be in"),
+        (0, 100, 3, "family must be in"),
+        (0, 0, [1, 1], "units must be distinct"),
+        (0, 0, [10_000], "units must be distinct indices in"),
+    ],
+)
+def test_unit_seeds_reject_what_would_break_independence(offset, family, units, match):
+    with pytest.raises(ValueError, match=match):
+        unit_seeds(offset, family, units)
+
+
+def test_streams_of_a_unit_are_distinct_and_never_another_units_seed():
+    streams = {stream_seed(s, k) for s in unit_seeds(0, 0, 100) for k in (1, 2, 3)}
+    units = {s for k in range(9) for f in range(4) for s in unit_seeds(k, f, 100)}
+    assert len(streams) == 300 and not streams & units
+    assert stream_seed(5, 1) == stream_seed(5, 1) < 2**63
+    with pytest.raises(ValueError, match="stream must be >= 1"):
+        stream_seed(5, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from grokutils.chapters.ergodic_stability.experiments import (
     NonconvergenceMeasurements,
     SASGridMeasurements,
+    seeds_of,
 )
 from grokutils.core.claims import Claim, ClaimReport, Scope
 from grokutils.core.params import Params
@@ -222,6 +223,7 @@ def report(
         quick=QUICK,
         not_at_quick=NOT_AT_QUICK,
         moved_under_dispatch=MOVED_UNDER_DISPATCH,
+        unit_seeds=seeds_of(p),
     )
     z = nonconvergence_claims(nonconvergence)
     out.add(z.pop("S1"), z.pop("S1-twins"), z.pop("S2"), *sas_claims(sas_grid), *z.values())

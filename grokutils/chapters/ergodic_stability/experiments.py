@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ from grokutils.chapters.ergodic_stability.sgd_ensemble import (
     train_ensemble,
 )
 from grokutils.core.estimates import Estimate
-from grokutils.core.seeding import torch_generator
+from grokutils.core.seeding import torch_generator, unit_seeds
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.hessian import top_eigenvalue
 from grokutils.methods.stability import (
@@ -69,6 +70,39 @@ CONFIG = ("noise", "lr", "batch_size")
 """Columns of ``traj.runs`` that define one configuration of the SAS grid."""
 TWIN_Z = 3.0
 """A twin pair's time averages agree when |Δ time average| < 3 autocorrelation-corrected SEs."""
+
+
+# ------------------------------------------------------------------ the seeds
+
+
+class Units(IntEnum):
+    """The chapter's families of seeds at a seed offset (:func:`grokutils.core.seeding.unit_seeds`):
+    the runs of the non-convergence experiments, the runs of the SAS grid (both: initialisation
+    and minibatch order), the sharpness probes' starts and the bootstraps' generator. The
+    datasets are a fixed design, the same at every offset."""
+
+    NONCONVERGENCE = 0
+    SAS = 1
+    SHARPNESS = 2
+    BOOTSTRAP = 3
+
+
+def seeds_of(p) -> dict[str, list[int]]:
+    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
+    return {
+        "nonconvergence": unit_seeds(p.seed, Units.NONCONVERGENCE, max(p.z_runs, p.z_small)),
+        "sas": unit_seeds(p.seed, Units.SAS, p.n_seeds),
+        "sharpness": unit_seeds(p.seed, Units.SHARPNESS, 1),
+        "bootstrap": unit_seeds(p.seed, Units.BOOTSTRAP, 1),
+    }
+
+
+def with_unit_seeds(runs: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """The non-convergence ``runs`` with their seed indices (column ``seed``) replaced by the
+    unit seeds of offset ``offset``; runs that share an index (a twin and its original) share a
+    seed."""
+    seeds = np.asarray(unit_seeds(offset, Units.NONCONVERGENCE, int(runs.seed.max()) + 1))
+    return runs.assign(seed=seeds[runs.seed.to_numpy()])
 
 
 # ------------------------------------------------------------------ the runs
@@ -124,15 +158,15 @@ def sas_grid_point(
 ) -> Trajectory:
     """One batch size of the SAS grid (a :mod:`grokutils.core.sweep` point): every noise level ×
     learning rate × perturbed dataset × seed as one batched run, SGD with momentum 0.9 and
-    weight decay, no gradient recording; ``runs`` gets a ``batch_size`` column. Run seeds are
-    ``1000 seed + 0..n_seeds−1``; the datasets (and their label noise) are the same for every
-    ``seed``."""
+    weight decay, no gradient recording; ``runs`` gets a ``batch_size`` column. ``seed`` is the
+    offset: the run seeds are its :data:`Units.SAS` block; the datasets (and their label noise)
+    are the same at every offset."""
     data = perturbed_digits(noise_levels, n_datasets=n_datasets)
     runs = run_grid(
         noise=noise_levels,
         lr=lrs,
         dataset=range(n_datasets),
-        seed=[1000 * seed + s for s in range(n_seeds)],
+        seed=unit_seeds(seed, Units.SAS, n_seeds),
         weight_decay=[weight_decay],
     ).assign(batch_size=batch_size)
     return train_ensemble(

@@ -47,7 +47,8 @@ def nonconvergence(p: Params) -> Probe:
         p.z_noise,
         p.lyapunov_shift,
         n_twins=p.z_twins,
-    ).assign(seed=lambda df: df.seed + 1000 * p.seed)
+    )
+    runs = es.with_unit_seeds(runs, p.seed)
 
     def run(k: int):
         return train_ensemble(

@@ -18,6 +18,7 @@ from grokutils.chapters.glass_relaxation.experiments import (
     Grokking,
     HarmonicValidation,
     IsingValidation,
+    Seeds,
     WandSweep,
 )
 from grokutils.core.claims import Claim, ClaimReport, RunBound, Scope
@@ -287,7 +288,13 @@ def report(
 ) -> ClaimReport:
     """The chapter's claim report (in the chapter's order: V1-V4, C1, C2, C3, C5, C6, C8,
     C11, C12); call ``.finish()`` on it."""
-    out = ClaimReport(p, scope=scope(p, wand), quick=QUICK, not_at_quick=NOT_AT_QUICK)
+    out = ClaimReport(
+        p,
+        scope=scope(p, wand),
+        quick=QUICK,
+        not_at_quick=NOT_AT_QUICK,
+        unit_seeds=Seeds.of(p).as_dict(),
+    )
     samplers = sampler_claims(p, ising, harmonic)
     c1, c2, c8 = adamw_claims(p, grok, fixed)
     out.add(*samplers, c1, c2, *landscape_claims(p, curve, maps), c8, *wand_claims(p, grok, wand))

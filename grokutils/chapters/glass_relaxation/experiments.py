@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ from grokutils.chapters.glass_relaxation.embed_mlp import (
 )
 from grokutils.chapters.glass_relaxation.wand import train_ln_loss_cv, wand
 from grokutils.core.estimates import LEVEL, Estimate
-from grokutils.core.seeding import torch_generator
+from grokutils.core.seeding import stream_seed, torch_generator, unit_seeds
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.exact_dos import (
     IsingMoves,
@@ -129,6 +130,41 @@ class IsingValidation:
         return error_ratio(max_abs_error(self.errors["halving"]), max_abs_error(self.errors["1/t"]))
 
 
+class Units(IntEnum):
+    """The chapter's experiments, each with its own block of seeds at every seed offset
+    (:func:`grokutils.core.seeding.unit_seeds`); an experiment batches its networks, walkers or
+    replicas from its one seed."""
+
+    ISING = 0
+    HARMONIC = 1
+    ADAMW = 2
+    FIXED_NORM = 3
+    EQUILIBRIUM = 4
+    BAND_MAPS = 5
+    WAND = 6
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """The seed of each experiment at offset ``p.seed``."""
+
+    ising: int
+    harmonic: int
+    adamw: int
+    fixed_norm: int
+    equilibrium: int
+    band_maps: int
+    wand: int
+
+    @classmethod
+    def of(cls, p) -> Seeds:
+        return cls(*(unit_seeds(p.seed, unit, 1)[0] for unit in Units))
+
+    def as_dict(self) -> dict[str, list[int]]:
+        """``{experiment: [seed]}``, the record of the claims JSON."""
+        return {name: [seed] for name, seed in vars(self).items()}
+
+
 def ising_validation(replicas: int, steps: int, seed: int) -> IsingValidation:
     """Both WL schedules on ``replicas`` independent 4×4 Ising chains of ``steps`` spin-flip
     trials (30 records), against the exact density of states."""
@@ -147,7 +183,7 @@ def ising_validation(replicas: int, steps: int, seed: int) -> IsingValidation:
             ln_f_final=1e-8,
             record_every=steps // 30,
             observe=lambda ln_g: {"max_error": max_abs_error(ising_errors(ln_g, g_exact, 16))},
-            seed=seed + 1,
+            seed=stream_seed(seed, 1),
         )
         errors[schedule] = ising_errors(runs[schedule].final["ln_g"], g_exact, 16)
     return IsingValidation(runs, errors)
@@ -497,7 +533,7 @@ def equilibrium_run(p: int, walkers: int, steps: int, F: float, t_rise: float, s
     config = WLMDConfig(dt=1e-3, friction=0.01, sigma_bins=2.0, F=F, t_rise=t_rise, bound=1.0)
     return wlmd(
         train_ln_loss_cv(model, data),
-        model.init(2 * walkers, seed + 7),
+        model.init(2 * walkers, stream_seed(seed, 1)),
         (EQUILIBRIUM_AXIS,),
         config,
         steps,
@@ -722,7 +758,7 @@ def band_map(
 def band_map_points(
     n_steps: int, band: Sequence[float], n_walkers: int, *, p: int, seed: int
 ) -> list[dict]:
-    """The two independent :func:`band_map` runs (seeds ``seed + 11``, ``seed + 12``) over the
+    """The two independent :func:`band_map` runs (streams 1 and 2 of ``seed``) over the
     ``ln L_train`` window ``band``: 8 × 20 bins, box ±1.5, Δt = 10⁻³, F = 1, WL factor turning
     to 1/t at a tenth of the run."""
     point = dict(
@@ -738,7 +774,7 @@ def band_map_points(
         t_rise=n_steps / 10,
         p=p,
     )
-    return [dict(point, seed=seed + k) for k in (11, 12)]
+    return [dict(point, seed=stream_seed(seed, k)) for k in (1, 2)]
 
 
 def memorisation_barrier(band: dict, mask: np.ndarray) -> float:

@@ -26,22 +26,23 @@ def _point(fn, point: dict, steps_key: str):
 
 
 def probes(p: Params) -> list[Probe]:
-    maps = gx.band_map_points(p.map_steps, p.map_band, p.map_walkers, p=p.p, seed=p.seed)
+    seeds = gx.Seeds.of(p)
+    maps = gx.band_map_points(p.map_steps, p.map_band, p.map_walkers, p=p.p, seed=seeds.band_maps)
     grid = sweep.grid(dt=p.wand_dts, kT=p.wand_kTs, friction=p.wand_frictions)
-    wand = gx.wand_points(grid, n_seeds=p.wand_seeds, n_steps=p.wand_steps, p=p.p, seed=p.seed)
+    wand = gx.wand_points(grid, n_seeds=p.wand_seeds, n_steps=p.wand_steps, p=p.p, seed=seeds.wand)
     return [
         Probe(
             "Ising validation (discrete WL, two schedules)",
             f"4×4 Ising, {p.ising_replicas} replicas",
             p.ising_steps,
-            lambda k: gx.ising_validation(p.ising_replicas, k, seed=p.seed),
+            lambda k: gx.ising_validation(p.ising_replicas, k, seed=seeds.ising),
             few=500,
         ),
         Probe(
             "harmonic validation (WLMD)",
             f"{p.harmonic_groups} groups × 16 walkers, 8 dimensions",
             p.harmonic_steps,
-            lambda k: gx.harmonic_validation(p.harmonic_groups, k, seed=p.seed),
+            lambda k: gx.harmonic_validation(p.harmonic_groups, k, seed=seeds.harmonic),
             few=20,
         ),
         Probe(
@@ -57,7 +58,7 @@ def probes(p: Params) -> list[Probe]:
                 p=p.p,
                 control_seeds=p.control_seeds,
                 record_every=ADAMW_RECORD_EVERY,
-                seed=p.seed,
+                seed=seeds.adamw,
             ),
             few=2 * ADAMW_RECORD_EVERY,
         ),
@@ -66,7 +67,7 @@ def probes(p: Params) -> list[Probe]:
             f"p={p.p}, widths {p.norm_widths} × {p.norm_seeds} seeds, radius {p.norm_radius}",
             p.norm_steps,
             lambda k: gx.fixed_norm_widths(
-                p.norm_widths, p.norm_radius, p.norm_seeds, k, p=p.p, seed=p.seed
+                p.norm_widths, p.norm_radius, p.norm_seeds, k, p=p.p, seed=seeds.fixed_norm
             ),
             few=50,
         ),
@@ -74,7 +75,9 @@ def probes(p: Params) -> list[Probe]:
             "1-D equilibrium curve (WLMD)",
             f"p={p.p}, 2 × {p.wl1d_walkers} walkers",
             p.wl1d_steps,
-            lambda k: gx.equilibrium_run(p.p, p.wl1d_walkers, k, p.wl1d_F, p.wl1d_t_rise, p.seed),
+            lambda k: gx.equilibrium_run(
+                p.p, p.wl1d_walkers, k, p.wl1d_F, p.wl1d_t_rise, seeds.equilibrium
+            ),
             few=20,
         ),
         Probe(

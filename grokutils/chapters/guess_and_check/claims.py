@@ -98,7 +98,9 @@ def report(p, *, width, gd_width, depth, gd_depth, limit) -> ClaimReport:
     r = Results(
         p.widths, width, p.gd_widths, gd_width, p.depths, depth, p.gd_depths, gd_depth, limit
     )
-    claims = ClaimReport(p, scope=scope(p), quick=QUICK, not_at_quick=NOT_AT_QUICK)
+    claims = ClaimReport(
+        p, scope=scope(p), quick=QUICK, not_at_quick=NOT_AT_QUICK, unit_seeds=gc.seeds_of(p)
+    )
     claims.add(*(claim(r) for claim in CLAIMS))
     return claims
 

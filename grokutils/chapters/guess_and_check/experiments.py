@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ from grokutils.chapters.guess_and_check.sampler import (
 )
 from grokutils.chapters.guess_and_check.task import make_task
 from grokutils.core.estimates import Estimate
+from grokutils.core.seeding import stream_seed, unit_seeds
 from grokutils.core.trajectory import Trajectory
 
 UNIT = "data sets"
@@ -62,9 +64,29 @@ Table = Mapping[str, Mapping[str, np.ndarray]]
 # --- the sweep grids -------------------------------------------------------------------------
 
 
+class Units(IntEnum):
+    """The chapter's families of seeds at a seed offset (:func:`grokutils.core.seeding.unit_seeds`):
+    the data sets (the independent units) and the samplers' and GD's own randomness."""
+
+    DATA_SETS = 0
+    SAMPLERS = 1
+
+
 def data_seeds(p) -> list[int]:
-    """The data seeds of the run: ``1000 × seed + s``, as many as the larger sweep needs."""
-    return [1000 * p.seed + s for s in range(max(p.n_seeds, p.n_seeds_depth))]
+    """The data seeds of the run, as many as the larger sweep needs: data set ``s`` is the
+    same task in every sweep of the run."""
+    return unit_seeds(p.seed, Units.DATA_SETS, max(p.n_seeds, p.n_seeds_depth))
+
+
+def sampler_seed_of(p) -> int:
+    """The seed of the samplers and of GD's initialisations at every point of the run (their
+    further streams: :func:`~grokutils.core.seeding.stream_seed`)."""
+    return unit_seeds(p.seed, Units.SAMPLERS, 1)[0]
+
+
+def seeds_of(p) -> dict[str, list[int]]:
+    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
+    return {"data_sets": data_seeds(p), "samplers": [sampler_seed_of(p)]}
 
 
 def width_points(p, seeds: Sequence[int]) -> list[dict]:
@@ -82,7 +104,7 @@ def width_points(p, seeds: Sequence[int]) -> list[dict]:
             n_particles=p.ss_particles,
             replicas=p.ss_replicas,
             naive_draws=p.naive_draws if k == p.widths[0] else 0,
-            sampler_seed=p.seed,
+            sampler_seed=sampler_seed_of(p),
         )
         for a in p.activations
         for k in p.widths
@@ -101,7 +123,7 @@ def check_points(p, seeds: Sequence[int]) -> list[dict]:
             eps=p.check_eps,
             n_particles=p.ss_particles,
             replicas=max(p.ss_replicas, 4),
-            sampler_seed=p.seed,
+            sampler_seed=sampler_seed_of(p),
             naive_draws=p.naive_draws,
         )
         for d in p.check_depths
@@ -119,7 +141,7 @@ def depth_points(p, seeds: Sequence[int]) -> list[dict]:
             eps=p.eps_depth,
             n_particles=p.ss_particles,
             replicas=p.ss_replicas,
-            sampler_seed=p.seed,
+            sampler_seed=sampler_seed_of(p),
         )
         for a in p.activations
         for d in p.depths
@@ -142,7 +164,7 @@ def gd_width_points(p, seeds: Sequence[int]) -> list[dict]:
             init_scale=1e-3,
             lr=p.gd_width_lr,
             steps=p.gd_width_steps,
-            sampler_seed=p.seed,
+            sampler_seed=sampler_seed_of(p),
         )
         for a in p.activations
         for k in p.gd_widths
@@ -162,7 +184,7 @@ def gd_depth_points(p, seeds: Sequence[int]) -> list[dict]:
             init_scale=official_init_scale(d, a),
             lr=p.gd_depth_lr,
             steps=p.gd_depth_steps_leaky if a == "leaky_relu" else p.gd_depth_steps,
-            sampler_seed=p.seed,
+            sampler_seed=sampler_seed_of(p),
         )
         for a in p.activations
         for d in p.gd_depths
@@ -198,11 +220,15 @@ def width_point(
     direct = NetworkPrior(width, 2, activation)
     if np.min(out["rbis"].ess) < ess_min:
         ss = SubsetSimulation(
-            direct, task, n_particles=n_particles, replicas=replicas, seed=sampler_seed + 1
+            direct,
+            task,
+            n_particles=n_particles,
+            replicas=replicas,
+            seed=stream_seed(sampler_seed, 1),
         )
         out["ss"] = ss.condition(eps)
     if naive_draws:
-        naive = NaiveRejection(direct, task, n_draws=naive_draws, seed=sampler_seed + 2)
+        naive = NaiveRejection(direct, task, n_draws=naive_draws, seed=stream_seed(sampler_seed, 2))
         out["naive"] = naive.condition(eps)
     return out
 
@@ -239,7 +265,7 @@ def depth_point(
     )
     out = {"ss": ss.condition(eps), "naive": None}
     if naive_draws:
-        naive = NaiveRejection(prior, task, n_draws=naive_draws, seed=sampler_seed + 1)
+        naive = NaiveRejection(prior, task, n_draws=naive_draws, seed=stream_seed(sampler_seed, 1))
         out["naive"] = naive.condition(eps)
     return out
 

@@ -42,6 +42,7 @@ from grokutils.chapters.guess_and_check.task import make_task
 from grokutils.core import sweep
 from grokutils.core.dry_run import Probe, sweep_workers
 from grokutils.core.params import Params
+from grokutils.core.seeding import stream_seed
 
 MIN_PARTICLES = 100
 """Particles of subset simulation in a width probe's scaled-down runs, at least."""
@@ -84,7 +85,7 @@ def _naive_run(point: dict):
     def run(k: int):
         task = make_task(point["seeds"])
         prior = gc.depth_prior(point["activation"], point["depth"], point["width"], task.shape)
-        naive = NaiveRejection(prior, task, n_draws=k, seed=point["sampler_seed"] + 1)
+        naive = NaiveRejection(prior, task, n_draws=k, seed=stream_seed(point["sampler_seed"], 1))
         return naive.condition(point["eps"])
 
     return run

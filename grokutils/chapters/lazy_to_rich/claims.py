@@ -499,7 +499,9 @@ def report(
     (Fig. 3a), the ε sweep (3b), the P sweeps at the headline ε and at ε = 0.5 (Fig. 9), σ at
     α = 1 and α = σ⁻² (Fig. 7) and the width-2 λ sweep (Fig. 10).
     """
-    report = ClaimReport(p, scope=scope(p), quick=QUICK, not_at_quick=NOT_AT_QUICK)
+    report = ClaimReport(
+        p, scope=scope(p), quick=QUICK, not_at_quick=NOT_AT_QUICK, unit_seeds=ex.seeds_of(p)
+    )
     report.add(
         *recursion_claims(recursion_error),
         *headline_claims(headline),

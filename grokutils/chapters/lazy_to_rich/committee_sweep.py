@@ -18,8 +18,12 @@ from grokutils.chapters.lazy_to_rich import theory
 from grokutils.chapters.lazy_to_rich.committee import Committee, init_weights, solution_weights
 from grokutils.chapters.lazy_to_rich.committee_gd import train
 from grokutils.chapters.lazy_to_rich.task import single_index_quadratic
+from grokutils.core.seeding import stream_seed
 from grokutils.core.trajectory import Trajectory
 
+WEIGHTS, ALIGNMENT_INPUTS, TEST_INPUTS = 1, 2, 3
+"""The random streams of a run's seed besides its data (stream 0, the seed itself):
+:func:`~grokutils.core.seeding.stream_seed` of the seed and the stream."""
 AXES = ("alpha", "eps", "c", "sigma", "mix", "p", "seed")
 """The grid's axes, slowest first (the seed is the fastest)."""
 
@@ -52,7 +56,7 @@ class SingleIndexSweep:
         """Test MSE ``[runs]`` of regression with each run's initial NTK on ``n_test`` fresh
         inputs per run (the lazy limit of the centred network)."""
         _, x_test, _ = single_index_quadratic(
-            self.x.shape[-1], n_test, 30_000 + self.config["seed"]
+            self.x.shape[-1], n_test, streams(self.config["seed"], TEST_INPUTS)
         )
         y_test = self.scale * torch.einsum("rpd,rd->rp", x_test, self.beta) ** 2
         losses = []
@@ -98,9 +102,9 @@ def single_index_sweep(
     ``k`` (teacher normalised to ``|β|² = D``), padded to the largest ``p`` with zero sample
     weights (the stored ``x, y, weights``; runs of different ``p`` train in separate batches of
     their own size, which gives the same trajectories without the padding's cost); initial
-    weights ``W₀ = σ Z`` with ``Z`` from seed ``10_000 + k``, mixed with the solution as
+    weights ``W₀ = σ Z`` with ``Z`` from stream :data:`WEIGHTS` of ``k``, mixed with the solution as
     ``(1 - λ) W₀ + λ W_sol`` for ``mix = λ > 0`` (width 2 only; Fig. 10). ``n_align > 0`` adds
-    the NTK-label alignment on ``n_align`` fresh inputs (seed ``20_000 + k``).
+    the NTK-label alignment on ``n_align`` fresh inputs (stream :data:`ALIGNMENT_INPUTS`).
     ``alpha_sigma2`` sets ``α = alpha_sigma2/σ²`` run by run instead of the ``alpha`` axis
     (Fig. 7c: the joint scaling that leaves the dynamics unchanged).
     """
@@ -120,14 +124,16 @@ def single_index_sweep(
     weights = weights / weights.sum(1, keepdim=True)
     hyper = {k: torch.as_tensor(config[k], dtype=torch.float64) for k in ("alpha", "eps", "c")}
     sigma_t, lam = (torch.as_tensor(config[k], dtype=torch.float64) for k in ("sigma", "mix"))
-    W0 = init_weights(10_000 + config["seed"], width, d, sigma_t)
+    W0 = init_weights(streams(config["seed"], WEIGHTS), width, d, sigma_t)
     if (lam != 0).any():
         W_sol = solution_weights(beta, hyper["alpha"], hyper["eps"] / (2 * scale))
         W0 = (1 - lam)[:, None, None] * W0 + lam[:, None, None] * W_sol
     model = Committee(W0, sigma=sigma_t, centred=centred, **hyper)
     align = {}
     if n_align:
-        _, x_align, _ = single_index_quadratic(d, n_align, 20_000 + config["seed"])
+        _, x_align, _ = single_index_quadratic(
+            d, n_align, streams(config["seed"], ALIGNMENT_INPUTS)
+        )
         align = {
             "x_align": x_align,
             "y_align": scale * torch.einsum("rpd,rd->rp", x_align, beta) ** 2,
@@ -184,12 +190,12 @@ def eigenvector_label_runs(
     ``p`` test), centred network, GD on the weights. The ``runs`` table has ``seed`` and
     ``rank``.
 
-    The runs of a seed share its inputs and ``W₀`` (seeds ``seed`` and ``10_000 + seed``); the
+    The runs of a seed share its inputs and ``W₀`` (the seed and its stream :data:`WEIGHTS`); the
     test loss is measured on the ``p`` held-out points of the eigenvector.
     """
     ranks, seeds = list(ranks), [int(s) for s in np.atleast_1d(seeds)]
     _, x_seed, _ = single_index_quadratic(d, 2 * p, seeds)
-    W_seed = init_weights([10_000 + s for s in seeds], width, d)
+    W_seed = init_weights(streams(seeds, WEIGHTS), width, d)
     labels = []
     for k in range(len(seeds)):
         w_bar0, M0 = W_seed[k].mean(0), W_seed[k].T @ W_seed[k] / width
@@ -211,3 +217,8 @@ def eigenvector_label_runs(
         runs=table,
         desc="eigenvector labels",
     )
+
+
+def streams(seeds, stream: int) -> list[int]:
+    """Stream ``stream`` of each run seed in ``seeds``."""
+    return [stream_seed(int(s), stream) for s in np.atleast_1d(seeds)]

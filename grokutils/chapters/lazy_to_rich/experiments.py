@@ -26,12 +26,14 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
 from grokutils.core.claims import monotone_rows
 from grokutils.core.crossings import grokking_delay, interpolated_crossing
 from grokutils.core.estimates import Estimate
+from grokutils.core.seeding import unit_seeds
 
 
 def seed_table(sweep, values) -> np.ndarray:
@@ -190,9 +192,21 @@ def geometric_mean(samples, *, unit: str = "seeds") -> Estimate:
     )
 
 
+class Units(IntEnum):
+    """The chapter's families of independent units; each takes its own block of seeds at every
+    seed offset (:func:`grokutils.core.seeding.unit_seeds`). The values are fixed once."""
+
+    HEADLINE = 0
+    SWEEP = 1
+    TREND = 2
+    WIDTH_TWO = 3
+    EIGENVECTOR = 4
+    MODULAR = 5
+
+
 @dataclass(frozen=True)
 class ChapterSeeds:
-    """The seeds of each family of runs, the chapter's ``seed`` offset added to the preset's."""
+    """The unit seeds of each family of runs at the chapter's seed offset."""
 
     headline: list[int]
     sweep: list[int]
@@ -203,9 +217,21 @@ class ChapterSeeds:
 
     @classmethod
     def of(cls, p) -> ChapterSeeds:
-        """From the resolved parameters ``p`` (``p.seeds``, ``p.sweep_seeds``, ...)."""
+        """From the resolved parameters ``p``: offset ``p.seed``, unit indices ``p.seeds``,
+        ``p.sweep_seeds``, ... of the families :class:`Units`, in order."""
         names = ("seeds", "sweep_seeds", "trend_seeds", "n2_seeds", "eig_seeds", "mod_seeds")
-        return cls(*([p.seed + s for s in getattr(p, name)] for name in names))
+        return cls(
+            *(unit_seeds(p.seed, f, getattr(p, n)) for f, n in zip(Units, names, strict=True))
+        )
+
+    def as_dict(self) -> dict[str, list[int]]:
+        """``{family: unit seeds}``, the record of the claims JSON."""
+        return {name: list(seeds) for name, seeds in vars(self).items()}
+
+
+def seeds_of(p) -> dict[str, list[int]]:
+    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
+    return ChapterSeeds.of(p).as_dict()
 
 
 def max_relative_difference(a, b) -> float:

@@ -821,7 +821,9 @@ def report(
     probe: ex.GainProbe,
 ) -> ClaimReport:
     """Every claim of the chapter, in the order of the spec, with the quick set."""
-    claims = ClaimReport(p, scope=scope(p), quick=QUICK, not_at_quick=NOT_AT_QUICK)
+    claims = ClaimReport(
+        p, scope=scope(p), quick=QUICK, not_at_quick=NOT_AT_QUICK, unit_seeds=ex.seeds_of(p)
+    )
     claims.add(
         *machinery_claims(p, machinery, sweep),
         *lambda_claims(p, sweep),

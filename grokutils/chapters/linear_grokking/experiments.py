@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
@@ -35,7 +36,26 @@ from grokutils.chapters.linear_grokking.two_layer_gd import train_two_layer
 from grokutils.core.crossings import interpolated_crossing
 from grokutils.core.params import Params
 from grokutils.core.progress import progress
+from grokutils.core.seeding import unit_seeds
 from grokutils.core.trajectory import Trajectory
+
+
+class Units(IntEnum):
+    """The chapter's families of independent units (teacher-student draws), each with its own
+    block of seeds at every seed offset (:func:`grokutils.core.seeding.unit_seeds`)."""
+
+    ONE_LAYER = 0
+    TWO_LAYER = 1
+
+
+def seeds_of(p: Params) -> dict[str, list[int]]:
+    """The unit seeds of each family at offset ``p.seed``: ``p.seeds`` one-layer draws and
+    ``p.two_layer_seeds`` two-layer ones."""
+    return {
+        "one_layer": unit_seeds(p.seed, Units.ONE_LAYER, p.seeds),
+        "two_layer": unit_seeds(p.seed, Units.TWO_LAYER, p.two_layer_seeds),
+    }
+
 
 RESOLVED_LOSS = 1e-200
 """Losses below this are left out of ratio checks (they underflow towards 0 at late times)."""

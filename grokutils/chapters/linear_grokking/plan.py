@@ -31,8 +31,8 @@ def _at_horizon(p: Params, k: int) -> Params:
 
 
 def probes(p: Params) -> list[Probe]:
-    seeds = p.seed + np.arange(p.seeds)
-    two = p.seed + np.arange(p.two_layer_seeds)
+    units = ex.seeds_of(p)
+    seeds, two = np.array(units["one_layer"]), np.array(units["two_layer"])
     logged = ex.logged_steps()
     one_layer = f"d_in={p.d_in}, {p.seeds} seeds, N_gen={p.n_gen}"
     lambdas = f"{len(p.lambdas)} λ, Δt at {len(p.delay_lambdas)} λ × {len(p.delay_eps)} ε"

@@ -59,7 +59,13 @@ def report(
 ) -> ClaimReport:
     """Every claim of the chapter, decided on the run, the D-vs-N/width sweeps, the Hessians
     and the toy model (its :func:`~.exponential_wall.toy_model_run`)."""
-    out = ClaimReport(p, scope=scope(p, run.n_params), quick=QUICK, not_at_quick=NOT_AT_QUICK)
+    out = ClaimReport(
+        p,
+        scope=scope(p, run.n_params),
+        quick=QUICK,
+        not_at_quick=NOT_AT_QUICK,
+        unit_seeds=ex.seeds_of(p),
+    )
     out.add(*network_claims(p, run), *size_claims(p, sizes))
     out.add(*curvature_claims(p, run, curvature), *margin_claims(run))
     out.add(*toy_claims(p, toy), free_diffusion_claim(run))

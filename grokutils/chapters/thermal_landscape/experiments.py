@@ -22,15 +22,16 @@ independent units:
 The fluctuation analysis (spec §2, §5): ``D_mean = 2⟨L⟩/T``, ``D_var = 2 Var(L)/T²``
 (:func:`dimension_estimates`), per-point contributions ``c_i = 2⟨ℓ_i⟩/(N T)``
 (:func:`point_contributions`), stationarity diagnostics (:func:`relative_drift`,
-:func:`windowed_dimension`). The data seeds of a run move with the chapter's ``seed``
-(:func:`data_seeds_for`), so that a seed offset redraws the data sets as well as the Langevin
-noise. Tolerances live next to the claims in :mod:`.claims`.
+:func:`windowed_dimension`). A seed offset gives the data sets, the Langevin noise and the toy
+model's noise their own blocks of seeds (:class:`Units`), so it redraws all three. Tolerances
+live next to the claims in :mod:`.claims`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import scipy.linalg
@@ -43,23 +44,40 @@ from grokutils.chapters.thermal_landscape.random_labels import random_label_data
 from grokutils.chapters.thermal_landscape.thermal_langevin import thermal_run
 from grokutils.core import sweep
 from grokutils.core.estimates import Estimate
+from grokutils.core.seeding import unit_seeds
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.stability import time_average
 
 UNIT = "data sets"
-DATA_SEED_STRIDE = 10_000
-"""Seed offset ``k`` uses data seeds ``d + 10 000 k`` (init seeds ``+ 1000`` never collide)."""
 ACTIVE_WINDOW = 3.0
 """A point is thermally active at T when its mean margin is below ``−ln(N T) + 3``."""
 MARGIN_TEMPERATURES = (1e-5, 1e-4, 1e-3)
 """The temperatures of the margin mechanism (claim C7), where the run has them."""
 
 
+class Units(IntEnum):
+    """The chapter's families of seeds at a seed offset (:func:`grokutils.core.seeding.unit_seeds`):
+    the data sets (the independent units; each also seeds its network's initialisation), the
+    Langevin noise of the network runs and the toy model's noise."""
+
+    DATA_SETS = 0
+    NOISE = 1
+    TOY = 2
+
+
 def data_seeds_for(data_seeds: Sequence[int], seed: int) -> list[int]:
-    """The data seeds of the run at seed offset ``seed``: ``d + 10 000 · seed``."""
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0; got {seed}")
-    return [int(d) + DATA_SEED_STRIDE * int(seed) for d in data_seeds]
+    """The data seeds of the run at seed offset ``seed``: the unit indices ``data_seeds`` of
+    the :data:`Units.DATA_SETS` block."""
+    return unit_seeds(seed, Units.DATA_SETS, data_seeds)
+
+
+def seeds_of(p) -> dict[str, list[int]]:
+    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
+    return {
+        "data_sets": data_seeds_for(p.data_seeds, p.seed),
+        "noise": unit_seeds(p.seed, Units.NOISE, 1),
+        "toy": unit_seeds(p.seed, Units.TOY, 1),
+    }
 
 
 def t_label(t: float) -> str:
@@ -154,7 +172,7 @@ def protocol(p) -> dict:
         eta_t=p.eta_t,
         eta_max=p.eta_max,
         n_steps=p.n_steps,
-        noise_seed=p.seed,
+        noise_seed=unit_seeds(p.seed, Units.NOISE, 1)[0],
     )
 
 
@@ -584,7 +602,7 @@ def toy_sweep(p) -> Trajectory:
         n_noise=p.toy_noise,
         eta_t=p.toy_eta_t,
         n_steps=p.toy_steps,
-        noise_seed=p.seed,
+        noise_seed=unit_seeds(p.seed, Units.TOY, 1)[0],
     )
 
 

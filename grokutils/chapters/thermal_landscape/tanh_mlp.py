@@ -19,9 +19,6 @@ import torch.nn.functional as F
 from grokutils.core.seeding import torch_generator
 from grokutils.methods import hessian
 
-INIT_SEED_OFFSET = 1000
-"""The network initialisation of data set ``s`` uses the generator seed ``s + 1000``."""
-
 
 def mlp_shapes(dim: int, width: int) -> list[tuple[int, ...]]:
     """Shapes of the parameters of the tanh MLP ``d → h → h → 1`` in the order they sit in

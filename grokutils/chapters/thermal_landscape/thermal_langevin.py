@@ -13,14 +13,16 @@ import torch.nn.functional as F
 from grokutils.chapters.thermal_landscape.adam_to_threshold import adam_to_threshold
 from grokutils.chapters.thermal_landscape.random_labels import random_label_data
 from grokutils.chapters.thermal_landscape.tanh_mlp import (
-    INIT_SEED_OFFSET,
     mlp_init,
     mlp_loss_and_grad,
     mlp_margins,
 )
-from grokutils.core.seeding import torch_generator
+from grokutils.core.seeding import stream_seed, torch_generator
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
+
+INIT_STREAM = 1
+"""The network initialisation of a data set draws from this stream of its data seed."""
 
 
 def pca_fractions(snapshots: torch.Tensor, k: int = 10) -> np.ndarray:
@@ -54,7 +56,7 @@ def thermal_run(
 
     The ``S`` training sets are data seed × size (``n_points``, an int or a list; seed-major):
     the first ``n`` points of the seed's random-label data (nested subsets), padded to the
-    largest size with zero loss weight. For each: LeCun init (seed + 1000), Adam to
+    largest size with zero loss weight. For each: LeCun init (stream 1 of the data seed), Adam to
     ``L < adam_threshold`` → θ0. Then ``S × n_T × n_noise`` replicas start at their θ0 and run
     ``n_steps`` Euler–Maruyama steps with ``η = min(eta_t/T, eta_max)`` (rescaled time), all in
     one batched tensor; the noise comes from ``torch.Generator(noise_seed)``.
@@ -88,7 +90,7 @@ def thermal_run(
     n_data = x.shape[0]
     start = adam_to_threshold(
         mlp_loss_and_grad(x, s, width, weight),
-        mlp_init(dim, width, seeds + INIT_SEED_OFFSET),
+        mlp_init(dim, width, [stream_seed(int(s), INIT_STREAM) for s in seeds]),
         threshold=adam_threshold,
     )
     theta0 = start.final["theta"]

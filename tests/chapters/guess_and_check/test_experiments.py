@@ -113,7 +113,8 @@ def quick():
 
 def test_data_seeds_are_paired_across_sweeps(quick):
     seeds = gc.data_seeds(quick)
-    assert seeds == [7000 + s for s in range(max(quick.n_seeds, quick.n_seeds_depth))]
+    assert seeds == [7_000_000 + s for s in range(max(quick.n_seeds, quick.n_seeds_depth))]
+    assert gc.seeds_of(quick) == {"data_sets": seeds, "samplers": [7_010_000]}
 
 
 def test_width_grid_is_activation_major_with_naive_rejection_at_the_narrowest_width(quick):

@@ -27,6 +27,9 @@ def _params(**overrides):
         seeds=list(range(10)),
         sweep_seeds=list(range(SEEDS)),
         trend_seeds=list(range(SEEDS)),
+        n2_seeds=list(range(SEEDS)),
+        eig_seeds=list(range(SEEDS)),
+        mod_seeds=[1],
         eig_p=30,
     )
     return types.SimpleNamespace(**{**values, **overrides})

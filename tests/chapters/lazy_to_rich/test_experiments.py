@@ -227,25 +227,19 @@ def test_eigenvector_measures_sort_the_ranks_and_normalise_the_losses():
     np.testing.assert_array_equal(eig.final[1, 0], traj.test_loss[4, -1] / traj.test_loss[4, 0])
 
 
-def test_chapter_seeds_add_the_offset_to_every_family():
-    p = types.SimpleNamespace(
-        seed=100,
-        seeds=[0, 1],
-        sweep_seeds=[2],
-        trend_seeds=[3],
-        n2_seeds=[4],
-        eig_seeds=[5],
-        mod_seeds=[1],
-    )
-    s = ex.ChapterSeeds.of(p)
-    assert (s.headline, s.sweep, s.trend, s.width_two, s.eigenvector, s.modular) == (
-        [100, 101],
-        [102],
-        [103],
-        [104],
-        [105],
-        [101],
-    )
+def test_chapter_seeds_take_disjoint_blocks_per_offset_and_family():
+    def at(offset):
+        units = dict(seeds=[0, 1], sweep_seeds=[0, 1], trend_seeds=[0], n2_seeds=[0])
+        p = types.SimpleNamespace(seed=offset, eig_seeds=[0], mod_seeds=[1], **units)
+        return ex.ChapterSeeds.of(p).as_dict()
+
+    one, two = at(1), at(2)
+    assert one["headline"] == [1_000_000, 1_000_001] and one["sweep"] == [1_010_000, 1_010_001]
+    assert one["modular"] == [1_050_001]
+    seeds_one = [s for seeds in one.values() for s in seeds]
+    seeds_two = [s for seeds in two.values() for s in seeds]
+    assert len(set(seeds_one)) == len(seeds_one)  # no two families share a seed
+    assert not set(seeds_one) & set(seeds_two)  # nor two offsets
 
 
 def test_max_relative_difference_is_relative_to_the_second_argument():

@@ -16,7 +16,7 @@ from grokutils.core.claims import Verdict
 @pytest.fixture(scope="module")
 def results():
     p = params.load("02_linear_grokking", "quick", 0, TINY, presets_dir="chapters/presets")
-    seeds, steps = p.seed + np.arange(p.seeds), ex.logged_steps()
+    seeds, steps = np.array(ex.seeds_of(p)["one_layer"]), ex.logged_steps()
     sweep = ex.lambda_sweep(p, seeds, steps)
     fig5, probe = synthetic_two_layer(p)
     return p, {

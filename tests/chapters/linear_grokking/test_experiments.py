@@ -214,7 +214,7 @@ def test_lambda_sweep_times_are_the_exact_grokking_steps_of_its_problems():
         },
         presets_dir="chapters/presets",
     )
-    seeds = p.seed + np.arange(p.seeds)
+    seeds = np.array(ex.seeds_of(p)["one_layer"])
     sweep = ex.lambda_sweep(p, seeds, STEPS)
     assert sweep.times.shape == (1, 3, 2, 2)
     assert set(sweep.curves) == set(p.lambdas)

@@ -23,7 +23,7 @@ def p():
 
 @pytest.fixture(scope="module")
 def sweep(p):
-    return ex.lambda_sweep(p, p.seed + np.arange(p.seeds), ex.logged_steps())
+    return ex.lambda_sweep(p, np.array(ex.seeds_of(p)["one_layer"]), ex.logged_steps())
 
 
 def _labels(fig):
@@ -49,7 +49,7 @@ def test_theory_panels_late_time_and_phase_diagrams(p):
 
 
 def test_output_dimension_weight_decay_init_and_noise(p, sweep):
-    seeds, steps = p.seed + np.arange(p.seeds), sweep.steps
+    seeds, steps = np.array(ex.seeds_of(p)["one_layer"]), sweep.steps
     fig = figures.output_dimension(ex.output_dimension(p, seeds, steps), eps=p.eps)
     assert _labels(fig)[2] == "Δt_grok theory (GD steps)"
     plt.close(fig)

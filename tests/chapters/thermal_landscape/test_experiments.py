@@ -4,6 +4,7 @@ margin shifts, exact Gamma samples, free diffusion; and the units they are decid
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 import pandas as pd
@@ -20,16 +21,16 @@ from grokutils.core.trajectory import Trajectory
 TEMPS = np.array([1e-5, 1e-4, 1e-3])
 
 
-def test_a_seed_offset_redraws_the_data_sets_and_keeps_seed_0():
+def test_a_seed_offset_redraws_the_data_sets_the_noise_and_the_toy():
     assert ex.data_seeds_for([0, 1, 2], 0) == [0, 1, 2]
-    moved = ex.data_seeds_for([0, 1, 2], 3)
-    assert moved == [30_000, 30_001, 30_002]
-    # no data seed of one offset is the init seed (data seed + 1000) of another
-    inits = {
-        d + tanh_mlp.INIT_SEED_OFFSET for k in range(8) for d in ex.data_seeds_for(range(8), k)
+    assert ex.data_seeds_for([0, 1, 2], 3) == [3_000_000, 3_000_001, 3_000_002]
+    p = types.SimpleNamespace(seed=3, data_seeds=[0, 1, 2])
+    assert ex.seeds_of(p) == {
+        "data_sets": [3_000_000, 3_000_001, 3_000_002],
+        "noise": [3_010_000],
+        "toy": [3_020_000],
     }
-    assert not inits & {d for k in range(8) for d in ex.data_seeds_for(range(8), k)}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="seed offset must be in"):
         ex.data_seeds_for([0], -1)
 
 
