@@ -28,17 +28,22 @@ CHAPTERS_DIR = REPO_ROOT / "chapters"
 def cell_source(chapter: str, presets_dir: str | Path | None = None) -> str:
     """The text of ``chapter``'s parameters cell (every override defaults to ``None``)."""
     schema, _ = read_presets(chapter, presets_dir)
-    lines = [PRESET_LINE, f"seed: int = 0  # {seed_help(chapter, presets_dir)}"]
+    lines = [PRESET_LINE, *_declaration("seed: int = 0", seed_help(chapter, presets_dir))]
     for name, spec in schema.items():
         kind = "list" if spec["type"].startswith("list[") else spec["type"]
-        lines += textwrap.wrap(
-            spec["help"],
-            LINE_LENGTH,
-            initial_indent=f"{name}: {kind} = None  # ",
-            subsequent_indent="#   ",
-            break_on_hyphens=False,
-        )
+        lines += _declaration(f"{name}: {kind} = None", spec["help"])
     return "\n".join(lines)
+
+
+def _declaration(code: str, help_text: str) -> list[str]:
+    """``code  # help``, the help continued on ``#`` lines past :data:`LINE_LENGTH`."""
+    return textwrap.wrap(
+        help_text,
+        LINE_LENGTH,
+        initial_indent=f"{code}  # ",
+        subsequent_indent="#   ",
+        break_on_hyphens=False,
+    )
 
 
 def parameters_cell(notebook: dict) -> dict:
