@@ -97,3 +97,20 @@ def test_chapter_is_committed_without_outputs(chapter):
         if c.cell_type == "code" and c.outputs and "keep_output" not in c.metadata.get("tags", [])
     ]
     assert not with_outputs, f"cells {with_outputs} carry outputs: strip them (nbstripout)"
+
+
+def test_a_repeated_seed_of_chapter_01_stops_before_any_compute(tmp_path):
+    notebook = next(n for _, n in CHAPTERS if n.stem == "01_lazy_to_rich")
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        papermill.execute_notebook(
+            str(notebook),
+            str(tmp_path / "out.ipynb"),
+            parameters={"preset": "quick", "seeds": [1, 1, 2]},
+            cwd=str(notebook.parent),
+            progress_bar=False,
+        )
+    assert error.value.ename == "ParameterError"
+    assert "seeds must not repeat an entry" in error.value.evalue
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    code = [c for c in out.cells if c.cell_type == "code"]
+    assert all(c.execution_count is None for c in code[3:])  # nothing after the start-up ran
