@@ -130,6 +130,38 @@ def agreement(archived: Iterable[Mapping], current: Mapping) -> dict[str, Agreem
     return result
 
 
+def shared_unit_seeds(reports: Iterable[Mapping]) -> dict[tuple[int, int], int]:
+    """For every pair of archived runs (by seed offset) whose units share seeds, how many they
+    share: ``{(offset_a, offset_b): n}``, empty when the runs are independent. Runs without a
+    ``unit_seeds`` record (made before the seed convention) are left out."""
+    units = {
+        r["seed"]: {s for seeds in r["unit_seeds"].values() for s in seeds}
+        for r in reports
+        if r.get("unit_seeds")
+    }
+    offsets = sorted(units)
+    return {
+        (a, b): len(units[a] & units[b])
+        for i, a in enumerate(offsets)
+        for b in offsets[i + 1 :]
+        if units[a] & units[b]
+    }
+
+
+def independence_line(reports: list[Mapping]) -> str:
+    """One sentence on whether the runs' units are independent, from their ``unit_seeds``."""
+    recorded = [r for r in reports if r.get("unit_seeds")]
+    if not recorded:
+        return "Independence of the runs' units: not recorded (runs before the seed convention)."
+    shared = shared_unit_seeds(recorded)
+    unknown = len(reports) - len(recorded)
+    tail = f"; {unknown} run(s) without a record" if unknown else ""
+    if not shared:
+        return f"Independence: the {len(recorded)} recorded runs share no unit seed{tail}."
+    pairs = ", ".join(f"{a} and {b} share {n}" for (a, b), n in shared.items())
+    return f"Independence: NOT independent, runs at offsets {pairs} unit seed(s){tail}."
+
+
 def verdict_table(reports: Iterable[Mapping]) -> dict[str, dict[int, str]]:
     """``{claim id: {seed: verdict}}`` over the reports of one chapter (for the runner)."""
     table: dict[str, dict[int, str]] = {}

@@ -40,6 +40,7 @@ from grokutils.build.archive import (
     RESULTS_DIR,
     archive_path,
     dry_run_path,
+    independence_line,
     is_stale,
     load_archived,
     verdict_table,
@@ -219,7 +220,8 @@ def agreement_markdown(preset: str, root: Path = ROOT) -> str:
         lines.append(
             f"{len(current)} runs at seeds {', '.join(map(str, seeds))}"
             + (f"; {stale} stale run(s) not counted" if stale else "")
-            + "."
+            + ". "
+            + independence_line(current)
         )
         lines += [
             "",

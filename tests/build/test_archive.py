@@ -70,3 +70,16 @@ def test_agreement_table_flags_quick_failures_and_flips(tmp_path):
     assert "| a (q) | R | I | R | 2/3 reproduced | 2/3 reproduced |  |" in text
     assert "| b | R | N | R | 2/3 reproduced |  | flip |" in text
     assert "failed at some seed: a." in text and "not reproduced: b." in text
+
+
+def test_the_agreement_table_says_whether_the_runs_share_unit_seeds(tmp_path):
+    runs = [report(k, {"a": "reproduced"}) for k in (1, 2, 3)]
+    runs[0]["unit_seeds"] = {"headline": [1_000_000, 1_000_001]}
+    runs[1]["unit_seeds"] = {"headline": [2_000_000, 2_000_001]}
+    runs[2]["unit_seeds"] = {"headline": [2_000_001, 3_000_000]}  # shares one with offset 2
+    assert archive.shared_unit_seeds(runs) == {(2, 3): 1}
+    assert archive.shared_unit_seeds(runs[:2]) == {}
+    assert "share no unit seed" in archive.independence_line(runs[:2])
+    archive_reports(tmp_path, *runs)
+    table = seed_runner.agreement_markdown("book", root=tmp_path)
+    assert "NOT independent, runs at offsets 2 and 3 share 1 unit seed(s)" in table
