@@ -68,23 +68,29 @@ def test_presets_file_has_three_valid_presets(chapter):
         assert p.preset == preset
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
-def test_bad_preset_fails_before_any_compute(chapter, tmp_path):
-    _, notebook = chapter
+def parameter_error_before_any_compute(notebook: Path, parameters: dict, tmp_path) -> str:
+    """Run ``notebook`` with ``parameters``; check that it stopped with a ``ParameterError`` in
+    its start-up cell (parameters, injected parameters, start-up: nothing after it ran) and
+    return the error's message."""
     with pytest.raises(papermill.PapermillExecutionError) as error:
         papermill.execute_notebook(
             str(notebook),
             str(tmp_path / "out.ipynb"),
-            parameters={"preset": "papr"},
+            parameters=parameters,
             cwd=str(notebook.parent),
             progress_bar=False,
         )
     assert error.value.ename == "ParameterError"
-    assert "preset must be one of quick, book, paper; got 'papr'" in error.value.evalue
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     code = [c for c in out.cells if c.cell_type == "code"]
-    # parameters, injected parameters, resolution: nothing after it ran
     assert all(c.execution_count is None for c in code[3:])
+    return error.value.evalue
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
+def test_bad_preset_fails_before_any_compute(chapter, tmp_path):
+    message = parameter_error_before_any_compute(chapter[1], {"preset": "papr"}, tmp_path)
+    assert "preset must be one of quick, book, paper; got 'papr'" in message
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
@@ -101,16 +107,6 @@ def test_chapter_is_committed_without_outputs(chapter):
 
 def test_a_repeated_seed_of_chapter_01_stops_before_any_compute(tmp_path):
     notebook = next(n for _, n in CHAPTERS if n.stem == "01_lazy_to_rich")
-    with pytest.raises(papermill.PapermillExecutionError) as error:
-        papermill.execute_notebook(
-            str(notebook),
-            str(tmp_path / "out.ipynb"),
-            parameters={"preset": "quick", "seeds": [1, 1, 2]},
-            cwd=str(notebook.parent),
-            progress_bar=False,
-        )
-    assert error.value.ename == "ParameterError"
-    assert "seeds must not repeat an entry" in error.value.evalue
-    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
-    code = [c for c in out.cells if c.cell_type == "code"]
-    assert all(c.execution_count is None for c in code[3:])  # nothing after the start-up ran
+    parameters = {"preset": "quick", "seeds": [1, 1, 2]}
+    message = parameter_error_before_any_compute(notebook, parameters, tmp_path)
+    assert "seeds must not repeat an entry" in message and "repeats [1]" in message
