@@ -153,6 +153,8 @@ def independence_line(reports: list[Mapping]) -> str:
     recorded = [r for r in reports if r.get("unit_seeds")]
     if not recorded:
         return "Independence of the runs' units: not recorded (runs before the seed convention)."
+    if len(reports) == 1:
+        return "Independence: one run, nothing to compare."
     shared = shared_unit_seeds(recorded)
     unknown = len(reports) - len(recorded)
     tail = f"; {unknown} run(s) without a record" if unknown else ""
