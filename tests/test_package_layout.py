@@ -34,15 +34,12 @@ def test_imports_point_down_and_never_into_another_chapter(path):
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("*.ipynb")), ids=lambda p: p.stem)
-def test_a_notebook_imports_core_methods_and_its_own_chapter_package_only(path):
+def test_a_notebook_imports_core_methods_and_its_own_chapter_package_only(path, tmp_path):
     cells = json.loads(path.read_text())["cells"]
     source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    scratch = path.parent / f".{path.stem}.imports.py"  # modules_imported_by reads a file
-    try:
-        scratch.write_text(source)
-        imported = modules_imported_by(scratch)
-    finally:
-        scratch.unlink()
+    scratch = tmp_path / f"{path.stem}.py"  # modules_imported_by reads a file
+    scratch.write_text(source)
+    imported = modules_imported_by(scratch)
     own = layer_of(chapter_package(path.stem) + ".x")
     assert {layer_of(m) for m in imported} <= {"core", "methods", own}, sorted(imported)
 
