@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -73,11 +74,19 @@ def chapters_of_book(root: Path = ROOT) -> list[str]:
     return sorted(p.stem for p in (root / "chapters").glob("*.ipynb"))
 
 
+_FINGERPRINTING = threading.Lock()
+"""The runner's threads fingerprint one at a time: CPython 3.11's ``ast.parse`` is not safe in
+two threads at once ("AST constructor recursion depth mismatch", CPython gh-106905, seen once
+in `make test` on 3.11.7)."""
+
+
 def inputs_of(chapter: str, root: Path = ROOT) -> str:
     """What a run of ``chapter`` depends on: the grokutils code its kernel runs and the
     chapter's code cells and presets (the fingerprints of the provenance stamp)."""
     presets = root / "chapters" / "presets" / f"{chapter}.yaml"
-    return f"{code_fingerprint(chapter_package(chapter))} {chapter_fingerprint(chapter, presets)}"
+    with _FINGERPRINTING:
+        code = code_fingerprint(chapter_package(chapter))
+    return f"{code} {chapter_fingerprint(chapter, presets)}"
 
 
 def run_chapter(
