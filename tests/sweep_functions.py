@@ -19,3 +19,8 @@ def fail_after(x: int, marker: str) -> int:
         raise RuntimeError("interrupted")
     Path(f"{marker}.calls").open("a").write(f"{x},{os.getpid()}\n")
     return x
+
+
+def record_point(width: int, steps: int) -> dict:
+    """Returns its point: what a sweep point of an experiment was called with."""
+    return {"width": width, "steps": steps}

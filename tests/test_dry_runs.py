@@ -11,18 +11,18 @@ import pipeline
 import pytest
 import torch
 
-from grokutils.core import params
+from grokutils.core import dry_run, params
 
 CHAPTERS = pipeline.toc_chapters(pipeline.ROOT)
-DRY_RUN_CELL = "dry_run_if_asked(p, plan.probes)"
+START_CALL = "p = ex.start(globals())"
 PRESET = {"02_linear_grokking": "book"}
 """Chapter 02's paper dry run takes about ten minutes here (its one-layer experiments cost
 eigendecompositions at d_in up to 4000, which no few-step probe can cut): CI dry-runs its book
 preset; ``make projections`` archives its paper projection."""
 
 
-def plan_of(chapter: str):
-    return importlib.import_module(f"grokutils.chapters.{chapter.split('_', 1)[1]}.plan")
+def experiments_of(chapter: str):
+    return importlib.import_module(f"grokutils.chapters.{chapter[3:]}.experiments").EXPERIMENTS
 
 
 @pytest.mark.notebook
@@ -35,13 +35,13 @@ def test_paper_preset_dry_run_projects_every_experiment(notebook, tmp_path, monk
     )
     report = json.loads((tmp_path / f"{notebook.stem}.dry_run.json").read_text())
     p = params.load(notebook.stem, preset)
-    expected = [probe.name for probe in plan_of(notebook.stem).probes(p)]
+    expected = [probe.name for probe in dry_run.probes(p, experiments_of(notebook.stem))]
     assert [e["name"] for e in report["experiments"]] == expected and expected
     assert all(e["projected_s"] > 0 and e["peak_rss_mib"] > 0 for e in report["experiments"])
     assert report["provenance"]["preset"] == preset
     assert not (tmp_path / f"{notebook.stem}.json").exists(), "a dry run saves no claims"
     code = [c for c in executed.cells if c.cell_type == "code"]
-    at = next(i for i, c in enumerate(code) if c.source.startswith(DRY_RUN_CELL))
+    at = next(i for i, c in enumerate(code) if START_CALL in c.source)
     printed = "".join(o.get("text", "") for o in code[at].outputs)
     assert "Projected wall time" in printed and "claims not checked: dry run" in printed
     assert all(not c.outputs for c in code[at + 1 :]), "cells after the dry run must be skipped"

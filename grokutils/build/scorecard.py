@@ -1,6 +1,6 @@
 """Sphinx extension: the book's scorecard, built from the claims the chapters just reported.
 
-Every chapter ends with a :class:`grokutils.core.claims.ClaimReport`, whose HTML output carries
+Every chapter ends with a :class:`grokutils.core.report.ClaimReport`, whose HTML output carries
 the report as JSON. While Sphinx reads the executed chapters this extension collects those
 reports; the ``{claims-scorecard}`` directive then becomes a table of every claim of every
 chapter with its verdict, so the scorecard can never disagree with the pages it summarises.
@@ -27,7 +27,8 @@ from grokutils.build.archive import (
     load_projections,
     paper_scale,
 )
-from grokutils.core.claims import HTML_MARKER, Verdict, provenance_line, verdict_css
+from grokutils.core.claims import Verdict
+from grokutils.core.report import HTML_MARKER, provenance_line, verdict_css
 
 logger = logging.getLogger(__name__)
 CHAPTER_PREFIX = "chapters/"

@@ -1,14 +1,15 @@
 """Dry runs: what a chapter costs at a preset's sizes, measured on a few steps of each experiment.
 
-``-p dry_run true`` makes a chapter run :func:`run` right after its set-up: every experiment
-of the chapter's plan (``grokutils.chapters.<slug>.plan.probes(p)``, a list of :class:`Probe`) is
-built at the preset's sizes and run for a few steps; the table printed says, per experiment,
-its sizes, its steps, the measured seconds per step, the projected wall time of the full
-experiment and the peak memory of the process while it ran. Then every later cell of the
-notebook is skipped: the claims are not checked (a dry run measures cost, not results), and
-no claims JSON is written. The projection is saved as ``<chapter>.dry_run.json`` (provenance
-stamp included) in the claims folder, where the seed runner archives it and the scorecard
-shows it for presets never run in full.
+``-p dry_run true`` makes a chapter's start-up call (:meth:`.experiment.Registry.start`) run
+:func:`run`: every experiment the chapter declares in its ``experiments.py`` (a
+:class:`~grokutils.core.experiment.Registry`) is called, the same function the notebook calls,
+at the preset's sizes for a few steps (:func:`probes` turns each into a :class:`Probe`); the
+table printed says, per experiment, its sizes, its steps, the measured seconds per step, the
+projected wall time of the full experiment and the peak memory of the process while it ran.
+Then every later cell of the notebook is skipped: the claims are not checked (a dry run
+measures cost, not results), and no claims JSON is written. The projection is saved as
+``<chapter>.dry_run.json`` (provenance stamp included) in the claims folder, where the seed
+runner archives it and the scorecard shows it for presets never run in full.
 
 The time model of one experiment is ``repeats × (overhead + per_step × steps)`` split over
 ``workers`` processes, with ``per_step`` and ``overhead`` fitted to runs of ``few`` and
@@ -32,8 +33,9 @@ from typing import Any
 import pandas as pd
 import torch
 
-from grokutils.core.claims import CLAIMS_DIR_ENV
+from grokutils.core.experiment import Experiment, Registry, Sweep
 from grokutils.core.params import Params
+from grokutils.core.report import CLAIMS_DIR_ENV
 
 DRY_RUN_SUFFIX = ".dry_run.json"
 
@@ -161,9 +163,64 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def run(p: Params, probes: Callable[[Params], Sequence[Probe]]) -> None:
-    """The dry-run cell of a chapter: nothing unless ``p.dry_run``; else measure every probe
-    of ``probes(p)`` on ``p.device``, print the table, save the projection and skip the
+def probes(p: Params, experiments: Registry) -> list[Probe]:
+    """One probe per experiment (per kind of point, for a sweep), in the chapter's order. A
+    probe's calls store their result, so that an experiment that needs an earlier one gets that
+    one's last dry-run result (measure the probes in order)."""
+    results: dict[str, Any] = {}
+    out: list[Probe] = []
+    for experiment in experiments:
+        if isinstance(experiment, Sweep):
+            out += _sweep_probes(p, experiment)
+        else:
+            out.append(_probe(p, experiment, results))
+    return out
+
+
+def _probe(p: Params, experiment: Experiment, results: dict[str, Any]) -> Probe:
+    def run(k: int) -> Any:
+        upstream = [results[key] for key in experiment.needs]
+        at_k = experiment.at_steps(p, k) if experiment.scales else p
+        results[experiment.key] = experiment(at_k, *upstream)
+        return results[experiment.key]
+
+    return Probe(
+        experiment.name,
+        experiment.sizes(p),
+        experiment.full_steps(p),
+        run,
+        few=experiment.few_steps(p),
+        scales=experiment.scales,
+    )
+
+
+def _sweep_probes(p: Params, experiment: Sweep) -> list[Probe]:
+    kinds = experiment.representatives(p)
+    probes = []
+    for kind, point, repeats in kinds:
+        name = experiment.name + (f" ({kind})" if len(kinds) > 1 else "")
+
+        def run(k: int, point=point) -> Any:
+            return experiment.run_points(p, [experiment.cut(point, k, p)])
+
+        probes.append(
+            Probe(
+                name,
+                experiment.sizes(p),
+                experiment.point_steps(point),
+                run,
+                repeats=repeats,
+                workers=sweep_workers(p),
+                few=experiment.few_steps(p),
+                scales=experiment.steps is not None,
+            )
+        )
+    return probes
+
+
+def run(p: Params, experiments: Registry) -> None:
+    """A chapter's dry run: nothing unless ``p.dry_run``; else measure every experiment of
+    ``experiments`` on ``p.device``, print the table, save the projection and skip the
     notebook's later cells."""
     if not p.dry_run:
         return
@@ -171,8 +228,7 @@ def run(p: Params, probes: Callable[[Params], Sequence[Probe]]) -> None:
 
     device = p.device
     started = time.perf_counter()
-    plan = list(probes(p))
-    projections = [measure(probe, device) for probe in plan]
+    projections = [measure(probe, device) for probe in probes(p, experiments)]
     print(f"Dry run of {p.chapter} at preset {p.preset!r} on {device}:")
     print(table(projections).to_string(index=False))
     print(

@@ -128,6 +128,23 @@ class Estimate:
         return cls(k / n, low, high, n, "fraction, Clopper-Pearson", unit)
 
     @classmethod
+    def trend(
+        cls,
+        values,
+        sign: int,
+        *,
+        nan: str = "error",
+        strict: bool = True,
+        unit: str = "seeds",
+    ) -> Estimate:
+        """A trend along a swept axis: the fraction of units whose row of ``values [units, k]``
+        (ordered along the axis) increases (``sign=+1``) or decreases (``-1``), strictly unless
+        ``strict=False``, with its Clopper-Pearson interval. ``nan``: what a NaN entry means,
+        ``"largest"`` (a crossing that never happened, ranked last), ``"smallest"`` or
+        ``"error"`` (refuse); see :func:`monotone_rows`."""
+        return cls.fraction(monotone_rows(values, sign, nan=nan, strict=strict), unit=unit)
+
+    @classmethod
     def bootstrap(
         cls,
         statistic: Callable[..., float],
@@ -211,3 +228,22 @@ def _units(samples, what: str, *, allow_inf: bool) -> np.ndarray:
             "(a fraction, or a median that counts inf as the largest value)"
         )
     return x
+
+
+def monotone_rows(values, sign: int = 1, *, nan: str = "error", strict: bool = True) -> np.ndarray:
+    """``[units]`` bools: whether each row of ``values [units, k]`` increases (``sign=+1``) or
+    decreases (``-1``) along its last axis. ``nan``: ``"largest"``, ``"smallest"`` or
+    ``"error"`` (a NaN raises ValueError)."""
+    rows = np.atleast_2d(np.asarray(values, dtype=float))
+    if rows.ndim != 2 or rows.shape[1] < 2:
+        raise ValueError(f"a trend needs values [units, k >= 2]; got shape {rows.shape}")
+    if nan not in ("largest", "smallest", "error"):
+        raise ValueError(f"nan must be 'largest', 'smallest' or 'error'; got {nan!r}")
+    if np.isnan(rows).any():
+        if nan == "error":
+            raise ValueError("values contain NaN: say what NaN means with nan='largest' or ...")
+        rows = np.where(np.isnan(rows), np.inf if nan == "largest" else -np.inf, rows)
+    with np.errstate(invalid="ignore"):  # inf - inf: two never-crossed entries are tied
+        steps = sign * np.diff(rows, axis=1)
+    steps = np.where(np.isnan(steps), 0.0, steps)
+    return (steps > 0).all(1) if strict else (steps >= 0).all(1)

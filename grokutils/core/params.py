@@ -33,7 +33,7 @@ import os
 import time
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,14 @@ class Params:
         if name in values:
             return values[name]
         raise AttributeError(f"{self.chapter} has no parameter {name!r}; it has {sorted(values)}")
+
+    def with_values(self, **changes: Any) -> Params:
+        """The same run with some values changed (a dry run's cut to a few steps); each name
+        must be a parameter of the chapter."""
+        if unknown := sorted(set(changes) - set(self.values)):
+            known = sorted(self.values)
+            raise AttributeError(f"{self.chapter} has no parameter {unknown}; it has {known}")
+        return replace(self, values={**self.values, **changes})
 
     def as_dict(self) -> dict[str, Any]:
         """Every value, ``preset`` and ``seed`` included (a stable key for caches)."""

@@ -18,7 +18,8 @@ unit's block.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
 
 import numpy as np
 import torch
@@ -49,6 +50,14 @@ def unit_seeds(offset: int, family: int, units: int | Sequence[int]) -> list[int
         )
     block = (offset * FAMILIES_PER_OFFSET + int(family)) * UNITS_PER_FAMILY
     return [block + u for u in units]
+
+
+def seed_record(offset: int, units: Mapping[IntEnum, int | Sequence[int]]) -> dict[str, list[int]]:
+    """``{family: unit seeds}`` at seed offset ``offset``: each family (a member of a chapter's
+    ``Units`` enum, named by its lower-cased name) with its units (a count, or the unit
+    indices), through :func:`unit_seeds`. A chapter's record of the seeds its run used, the
+    ``unit_seeds`` of its claims JSON."""
+    return {family.name.lower(): unit_seeds(offset, family, n) for family, n in units.items()}
 
 
 def stream_seed(unit_seed: int, stream: int) -> int:

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from grokutils.core import dry_run, params
+from grokutils.core.experiment import Registry
 
 
 def sleeper(per_step: float, overhead: float):
@@ -54,9 +55,10 @@ def test_table_and_saved_report(tmp_path):
 
 
 def test_nothing_happens_unless_dry_run_is_set():
-    calls = []
+    calls, experiments = [], Registry("x")
+    experiments.add("log", sizes=str)(calls.append)
     p = params.Params("x", "quick", 0, {"dry_run": False, "device": "cpu"})
-    dry_run.run(p, lambda p: calls.append(p) or [])
+    dry_run.run(p, experiments)
     assert calls == []
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from enum import IntEnum
 
 import numpy as np
 import pytest
 import torch
 
+from grokutils.core import seeding
 from grokutils.core.seeding import seed_everything, stream_seed, torch_generator, unit_seeds
 
 
@@ -63,3 +65,12 @@ def test_streams_of_a_unit_are_distinct_and_never_another_units_seed():
     assert stream_seed(5, 1) == stream_seed(5, 1) < 2**63
     with pytest.raises(ValueError, match="stream must be >= 1"):
         stream_seed(5, 0)
+
+
+def test_a_chapters_seed_record_names_each_family_and_its_block():
+    class Units(IntEnum):
+        HEADLINE = 0
+        DATA_SETS = 3
+
+    record = seeding.seed_record(2, {Units.HEADLINE: 2, Units.DATA_SETS: [0, 5]})
+    assert record == {"headline": [2_000_000, 2_000_001], "data_sets": [2_030_000, 2_030_005]}

@@ -8,7 +8,8 @@ from pathlib import Path
 import pydata_sphinx_theme
 import pytest
 
-from grokutils.core.claims import Verdict, verdict_css
+from grokutils.core.claims import Verdict
+from grokutils.core.report import verdict_css
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = (ROOT / "_static" / "grokbook.css").read_text()
