@@ -39,9 +39,9 @@ def mini_chapter() -> MiniChapter:
     old = os.environ.get("GROKBOOK_CACHE_DIR")
     os.environ["GROKBOOK_CACHE_DIR"] = tempfile.mkdtemp(prefix="grokbook-06-")
     try:
-        traj = ex.temperature_sweep(p)
+        (traj,) = ex.temperature_runs(p)
         run = ex.ThermalGrid.of(traj)
-        sizes = ex.size_and_width_sweeps(p, run)
+        sizes = ex.size_and_width_sweeps(p, run, ex.size_and_width_runs(p))
     finally:
         if old is None:
             del os.environ["GROKBOOK_CACHE_DIR"]

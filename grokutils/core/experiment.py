@@ -4,18 +4,16 @@ cost scales with, so that the dry run times that same function on a few steps.
 A chapter's ``experiments.py`` holds one :class:`Registry` and declares each experiment in
 notebook order::
 
-    EXPERIMENTS = Registry("06_thermal_landscape")
+    EXPERIMENTS = Registry("07_example")
     start = EXPERIMENTS.start  # the notebook's start-up call
 
-    @EXPERIMENTS.add(
-        "temperature sweep", sizes=lambda p: f"N={p.n_points}", steps="n_steps", unit=40
-    )
-    def temperature_sweep(p: Params) -> ThermalGrid: ...
+    @EXPERIMENTS.add("training", sizes=lambda p: f"width {p.width}", steps="n_steps", unit=20)
+    def training(p: Params) -> Trajectory: ...
 
-    @EXPERIMENTS.add("D vs N", sizes=..., steps="n_steps", unit=40, needs=("temperature_sweep",))
-    def size_sweep(p: Params, grid: ThermalGrid) -> ...: ...
+    @EXPERIMENTS.add("probe", sizes=lambda p: "...", steps="n_steps", needs=("training",))
+    def probe(p: Params, trained: Trajectory) -> Probed: ...
 
-The notebook calls ``ex.temperature_sweep(p)``; the dry run (:mod:`grokutils.core.dry_run`)
+The notebook calls ``ex.training(p)``; the dry run (:mod:`grokutils.core.dry_run`)
 calls the same object with ``p``'s step parameter set to ``unit · k`` for a few ``k``, and
 passes to an experiment that ``needs`` another the result of that other's dry-run call. Sizes,
 seeds and configurations therefore come from one place: change a size in the presets (or in
@@ -158,9 +156,10 @@ class Sweep(Experiment):
         return pt if self.steps is None else dict(pt, **{self.steps: self.unit * k})
 
     def run_points(self, p: Params, pts: Sequence[dict]) -> list[Any]:
-        """The points ``pts`` on the chapter's backend, uncached (a dry run's call)."""
+        """The points ``pts`` uncached, in this process on ``p.device`` (a dry run's call: one
+        worker's time and memory, which the dry run samples in this process)."""
         return sweep.run(
-            self.point, pts, desc=f"dry run: {self.name}", cache=False, **sweep.where(p)
+            self.point, pts, desc=f"dry run: {self.name}", cache=False, device=p.device
         )
 
 

@@ -1,11 +1,21 @@
 """The experiments of chapter 05 (statistical algorithmic stability) and their measurements.
 
-The runs: :func:`nonconvergence_runs` (the non-convergence ensemble, its twins and controls)
-and :func:`sas_grid_point` (one batch size of the SAS grid, a sweep point), both trained by
-:func:`.sgd_ensemble.train_ensemble`; the per-configuration table
-:func:`config_table`, the tables of the chapter (:func:`plateau_windows`,
-:func:`sharpness_table`, :func:`predictor_rhos`, :func:`sas_summary`), and the claims'
-measurements as typed results (:func:`measure_nonconvergence`, :func:`measure_sas_grid`).
+The two experiments, declared once in :data:`EXPERIMENTS` (the notebook and the dry run call
+the same objects), both trained by :func:`.sgd_ensemble.train_ensemble`, whose cost is the
+SGD steps with a full-batch evaluation every ``eval_every`` steps (so the dry run times one
+evaluation interval and twice that):
+
+- :func:`nonconvergence_ensemble`: the runs of :func:`nonconvergence_runs` (the constant-lr
+  ensemble, its twins and controls) as one batched run, ``z_steps`` steps;
+- :data:`sas_grid`: one :func:`sas_grid_point` per batch size through ``sweep.run``; the dry
+  run times the point of the largest batch size for every point (the points differ only in
+  the minibatch size, which scales the training step), an upper bound.
+
+Post-processing, each about a second or less at the paper preset and not timed by the dry run:
+the per-configuration table :func:`config_table`, the tables of the chapter
+(:func:`plateau_windows`, :func:`sharpness_table`, :func:`predictor_rhos`, :func:`sas_summary`),
+the statistics of :func:`ensemble_statistics`, and the claims' measurements as typed results
+(:func:`measure_nonconvergence`, :func:`measure_sas_grid`).
 
 Every estimator returns an :class:`~grokutils.core.estimates.Estimate` (or a dict of them, one per
 part of a claim) whose interval comes from the chapter's independent units:
@@ -44,16 +54,21 @@ from grokutils.chapters.ergodic_stability.sgd_ensemble import (
     run_grid,
     train_ensemble,
 )
+from grokutils.core import sweep
 from grokutils.core.estimates import Estimate
+from grokutils.core.experiment import Registry
+from grokutils.core.params import Params
 from grokutils.core.seeding import torch_generator, unit_seeds
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.hessian import top_eigenvalue
 from grokutils.methods.stability import (
     COLLAPSE_FRACTION,
+    Ergodicity,
     cluster_bootstrap_sas,
     collapsed,
     drift_z,
     ensemble_law_drift,
+    ergodicity_check,
     integrated_autocorrelation_time,
     pair_indices,
     sas_debiased,
@@ -87,14 +102,21 @@ class Units(IntEnum):
     BOOTSTRAP = 3
 
 
-def seeds_of(p) -> dict[str, list[int]]:
-    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
+def unit_counts(p: Params) -> dict[Units, int]:
+    """How many units of each family a run at ``p`` uses (the record of the claims JSON is
+    :func:`grokutils.core.seeding.seed_record` of these)."""
     return {
-        "nonconvergence": unit_seeds(p.seed, Units.NONCONVERGENCE, max(p.z_runs, p.z_small)),
-        "sas": unit_seeds(p.seed, Units.SAS, p.n_seeds),
-        "sharpness": unit_seeds(p.seed, Units.SHARPNESS, 1),
-        "bootstrap": unit_seeds(p.seed, Units.BOOTSTRAP, 1),
+        Units.NONCONVERGENCE: max(p.z_runs, p.z_small),
+        Units.SAS: p.n_seeds,
+        Units.SHARPNESS: 1,
+        Units.BOOTSTRAP: 1,
     }
+
+
+def bootstrap_generator(p: Params) -> np.random.Generator:
+    """The generator of the chapter's bootstraps at offset ``p.seed``; the notebook draws from
+    it in a fixed order (the configuration tables, then the predictors' ρ)."""
+    return np.random.default_rng(unit_seeds(p.seed, Units.BOOTSTRAP, 1))
 
 
 def with_unit_seeds(runs: pd.DataFrame, offset: int) -> pd.DataFrame:
@@ -178,6 +200,87 @@ def sas_grid_point(
         burn_in=burn_in,
         record_gradient=False,
     )
+
+
+# ------------------------------------------------------------------ the experiments
+
+EXPERIMENTS = Registry("05_ergodic_stability")
+start = EXPERIMENTS.start  # the notebook's start-up call
+
+
+def nonconvergence_data(p: Params) -> PerturbedDigits:
+    """The data of the non-convergence runs: dataset 0, clean and at label noise ``z_noise``."""
+    return perturbed_digits(sorted({0.0, p.z_noise}), n_datasets=1)
+
+
+def _nonconvergence_sizes(p: Params) -> str:
+    n_runs = p.z_runs + p.z_twins + 4 * p.z_small
+    return (
+        f"{n_runs} runs (groups of {p.z_runs} and {p.z_small} seeds), B={p.z_batch_size}, "
+        f"eval every {p.z_eval_every}"
+    )
+
+
+@EXPERIMENTS.add(
+    "non-convergence ensemble",
+    sizes=_nonconvergence_sizes,
+    at=lambda p, k: p.with_values(z_steps=k, z_burn_in=min(p.z_burn_in, k)),
+    count=lambda p: p.z_steps,
+    few=lambda p: p.z_eval_every,
+)
+def nonconvergence_ensemble(p: Params) -> tuple[PerturbedDigits, Trajectory]:
+    """Every group of :func:`nonconvergence_runs` at ``p``'s ``z_*`` sizes, seeded from the
+    :data:`Units.NONCONVERGENCE` block of offset ``p.seed``, as one batched run: returns the
+    data (for :func:`sharpness_table`) and the trajectory."""
+    data = nonconvergence_data(p)
+    runs = nonconvergence_runs(
+        p.z_runs,
+        p.z_small,
+        p.z_lr,
+        p.z_weight_decay,
+        p.z_noise,
+        p.lyapunov_shift,
+        n_twins=p.z_twins,
+    )
+    runs = with_unit_seeds(runs, p.seed)
+    schedule = dict(steps=p.z_steps, eval_every=p.z_eval_every, burn_in=p.z_burn_in)
+    return data, train_ensemble(data, runs, batch_size=p.z_batch_size, **schedule)
+
+
+SAS_POINT_PARAMETERS = (
+    "noise_levels lrs n_datasets n_seeds steps burn_in eval_every weight_decay seed".split()
+)
+"""The arguments of :func:`sas_grid_point` other than the batch size: ``p``'s values."""
+
+
+def sas_points(p: Params) -> list[dict]:
+    """The points of the SAS grid: one per batch size of ``p.batch_sizes``."""
+    values = p.as_dict()
+    return sweep.grid(batch_size=p.batch_sizes, **{k: [values[k]] for k in SAS_POINT_PARAMETERS})
+
+
+def _sas_sizes(p: Params) -> str:
+    n_runs = len(p.noise_levels) * len(p.lrs) * p.n_datasets * p.n_seeds
+    return (
+        f"{n_runs} runs per point ({len(p.noise_levels)} noise × {len(p.lrs)} lr × "
+        f"{p.n_datasets} datasets × {p.n_seeds} seeds), B={max(p.batch_sizes)} (largest of "
+        f"{len(p.batch_sizes)}: upper bound), eval every {p.eval_every}"
+    )
+
+
+sas_grid = EXPERIMENTS.sweep(
+    "sas_grid",
+    "SAS grid",
+    points=sas_points,
+    point=sas_grid_point,
+    sizes=_sas_sizes,
+    steps="steps",
+    slowest="batch_size",
+    at_point=lambda pt, k, p: dict(pt, steps=k, burn_in=min(pt["burn_in"], k)),
+    few=lambda p: p.eval_every,
+)
+"""The SAS grid: ``sas_grid(p)`` is the list of :func:`sas_grid_point` trajectories, one per
+batch size of ``p.batch_sizes`` (in that order)."""
 
 
 # ------------------------------------------------------------------ non-convergence ensemble
@@ -306,6 +409,36 @@ def ergodicity(x, final) -> dict[str, Estimate]:
         "spread ratio": Estimate.bootstrap(spread_ratio, avg.mean, avg.se, unit="seeds"),
         "ensemble z": Estimate.bootstrap(ensemble_z, avg.mean, final, unit="seeds"),
     }
+
+
+@dataclass(frozen=True)
+class EnsembleStatistics:
+    """The statistics of the constant-lr ensemble's training loss after burn-in that the
+    chapter draws (:func:`ensemble_statistics`)."""
+
+    spread: np.ndarray
+    """``[records]``: SD over seeds of the running time average A(T), T = 1, 2, … records."""
+    w1_next: np.ndarray
+    """``[3]``: W₁ between the ensemble's laws in consecutive quarter windows."""
+    w1_split: np.ndarray
+    """``[4]``: W₁ between two halves of the seeds within each quarter window (the floor)."""
+    ergodicity: Ergodicity
+    """Each seed's time average against the ensemble average at the last evaluation."""
+    final: np.ndarray
+    """``[seeds]``: the training loss at the last evaluation."""
+
+
+def ensemble_statistics(traj: Trajectory) -> EnsembleStatistics:
+    """:class:`EnsembleStatistics` of a trajectory of :func:`nonconvergence_runs`
+    (:func:`~grokutils.methods.stability.time_average_convergence`,
+    :func:`~grokutils.methods.stability.ensemble_law_drift` over 4 windows,
+    :func:`~grokutils.methods.stability.ergodicity_check`)."""
+    loss = constant_lr_losses(traj)
+    final = traj.train_loss[groups(traj)["constant"], -1]
+    spread, _ = time_average_convergence(loss)
+    w1_next, w1_split = ensemble_law_drift(loss, 4)
+    ergodic = ergodicity_check(loss, final=final)
+    return EnsembleStatistics(spread, w1_next, w1_split, ergodic, final)
 
 
 def krylov_bogolyubov(f) -> tuple[Estimate, float]:
@@ -614,15 +747,31 @@ def sharpness(
     return top.cpu().numpy().astype(np.float64)
 
 
-def sharpness_table(data: PerturbedDigits, traj: Trajectory, seed: int = 0) -> pd.DataFrame:
+def sharpness_table(p: Params, data: PerturbedDigits, traj: Trajectory) -> pd.DataFrame:
     """Sharpness (:func:`sharpness`) of the first run of each group of a
-    :func:`nonconvergence_runs` trajectory, next to the heavy-ball stability threshold
-    2(1+μ)/η at its initial learning rate η."""
+    :func:`nonconvergence_runs` trajectory on ``data``, next to the heavy-ball stability
+    threshold 2(1+μ)/η at its initial learning rate η; the power iteration starts from the
+    :data:`Units.SHARPNESS` seed of offset ``p.seed``."""
     first = traj.runs.groupby("group", sort=False).head(1).index  # one run per group
     table = traj.runs.loc[first, ["group", "lr", "momentum"]].set_index("group")
+    seed = unit_seeds(p.seed, Units.SHARPNESS, 1)[0]
     table["sharpness"] = sharpness(data, traj, rows=first, seed=seed)
     table["2(1+μ)/η"] = 2 * (1 + table.momentum) / table.lr
     return table
+
+
+CONFIG_COLUMNS = [
+    *"noise lr batch_size train test gap gap_noisy sas sas_low sas_high floor sas_debiased".split(),
+    *["w1", "w1_floor", "tau_test", "drift_z", "collapsed"],
+]
+"""The columns of :func:`config_table` the chapter shows."""
+
+
+def config_tables(trajectories: Sequence[Trajectory], n_boot: int, rng) -> pd.DataFrame:
+    """:func:`config_table` of every point of the SAS grid, in grid order (drawing the
+    bootstraps from ``rng`` in that order), as one table."""
+    tables = [config_table(t, n_boot=n_boot, rng=rng) for t in trajectories]
+    return pd.concat(tables, ignore_index=True)
 
 
 def predictor_rhos(stable: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -53,11 +53,13 @@ def nonconvergence_figure(traj):
     return fig
 
 
-def statistics_figure(spread, eval_every: int, w1_next, w1_split, ergodic, ensemble_now):
+def statistics_figure(statistics, eval_every: int):
     """Seed spread of running time averages against T (with a T^(−1/2) reference), W₁
     between consecutive windows' ensemble laws (with its floor), and per-seed time averages
-    against the ensemble average ``ensemble_now [runs]`` (see
-    :func:`grokutils.methods.stability.ergodicity_check`)."""
+    against the ensemble average at the last evaluation, from the
+    :class:`~.experiments.EnsembleStatistics` ``statistics`` (records ``eval_every`` steps
+    apart)."""
+    spread, w1_next, w1_split = statistics.spread, statistics.w1_next, statistics.w1_split
     fig, ax = panels(3, width=14)
     windows = np.arange(1, len(spread) + 1)
     ax[0].loglog(windows * eval_every, spread, label="SD over seeds of A(T)")
@@ -70,12 +72,12 @@ def statistics_figure(spread, eval_every: int, w1_next, w1_split, ergodic, ensem
     ax[1].plot(np.arange(len(w1_split)) + 0.5, w1_split, "s:", label=halves)
     ax[1].set(xlabel="time window after burn-in (quarters)", ylabel="W₁ of training-loss laws")
     ax[1].set_title("ensemble law settles")
-    per_run = ergodic.per_run
+    per_run = statistics.ergodicity.per_run
     order = np.argsort(per_run.mean)
     x = np.arange(len(order))
     yerr = 2 * per_run.se[order]
     ax[2].errorbar(x, per_run.mean[order], yerr=yerr, fmt="o", ms=3, label="time average ± 2 SE")
-    ax[2].axhline(np.mean(ensemble_now), color="k", lw=1, label="ensemble average, last step")
+    ax[2].axhline(np.mean(statistics.final), color="k", lw=1, label="ensemble average, last step")
     ax[2].set(xlabel="seed (sorted)", ylabel="training loss", title="time vs ensemble averages")
     for a in ax:
         a.legend(fontsize=7)

@@ -17,8 +17,12 @@ their intervals from the chapter's independent units:
 * **groups and seeds together** for a difference of two independent means
   (:func:`difference_of_means`, Welch).
 
-The sweep points (:func:`band_map`, :func:`wand_point`) are module-level functions so that
-:func:`grokutils.core.sweep.run` can send them to workers.
+Each experiment the notebook runs is declared once in :data:`EXPERIMENTS`, in notebook order
+(:func:`ising`, :func:`harmonic`, :func:`adamw_baseline`, :func:`fixed_norm`,
+:func:`equilibrium`, :data:`band_map_sweep`, :data:`wand_sweep`): the notebook and the dry run
+call the same functions of the parameters. The sweep points (:func:`band_map`,
+:func:`wand_point`) are module-level functions so that :func:`grokutils.core.sweep.run` can send
+them to workers. Every experiment flushes denormal floats first (:func:`flush_denormals`).
 """
 
 from __future__ import annotations
@@ -41,8 +45,11 @@ from grokutils.chapters.glass_relaxation.embed_mlp import (
     smoothed_accuracy,
 )
 from grokutils.chapters.glass_relaxation.wand import train_ln_loss_cv, wand
+from grokutils.core import sweep
 from grokutils.core.estimates import LEVEL, Estimate
-from grokutils.core.seeding import stream_seed, torch_generator, unit_seeds
+from grokutils.core.experiment import Registry
+from grokutils.core.params import Params
+from grokutils.core.seeding import seed_record, stream_seed, torch_generator
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.exact_dos import (
     IsingMoves,
@@ -50,7 +57,7 @@ from grokutils.methods.exact_dos import (
     harmonic_cv,
     ising_exact_dos,
 )
-from grokutils.methods.modular_data import ModularData
+from grokutils.methods.modular_data import TASKS, ModularData
 from grokutils.methods.wang_landau import (
     Axis,
     WLMDConfig,
@@ -67,6 +74,15 @@ from grokutils.methods.wang_landau import (
 
 GROKKED = 0.95
 """Test accuracy at which a run counts as generalised (the chapter's 95 %)."""
+
+EXPERIMENTS = Registry("04_glass_relaxation")
+start = EXPERIMENTS.start  # the notebook's start-up call
+
+
+def flush_denormals() -> None:
+    """Flush denormal floats to zero: at low loss they slow CPU training about 40×. Every
+    experiment calls it first (sweep points too, in their worker processes)."""
+    torch.set_flush_denormal(True)
 
 
 # ---------------------------------------------------------------------- 4×4 Ising, exact DOS
@@ -158,11 +174,12 @@ class Seeds:
 
     @classmethod
     def of(cls, p) -> Seeds:
-        return cls(*(unit_seeds(p.seed, unit, 1)[0] for unit in Units))
+        return cls(**{name: seed for name, (seed,) in seeds_of(p).items()})
 
-    def as_dict(self) -> dict[str, list[int]]:
-        """``{experiment: [seed]}``, the record of the claims JSON."""
-        return {name: [seed] for name, seed in vars(self).items()}
+
+def seeds_of(p) -> dict[str, list[int]]:
+    """``{experiment: [seed]}`` at offset ``p.seed``, the record of the claims JSON."""
+    return seed_record(p.seed, dict.fromkeys(Units, 1))
 
 
 def ising_validation(replicas: int, steps: int, seed: int) -> IsingValidation:
@@ -187,6 +204,18 @@ def ising_validation(replicas: int, steps: int, seed: int) -> IsingValidation:
         )
         errors[schedule] = ising_errors(runs[schedule].final["ln_g"], g_exact, 16)
     return IsingValidation(runs, errors)
+
+
+@EXPERIMENTS.add(
+    "Ising validation (discrete WL, two schedules)",
+    sizes=lambda p: f"4×4 Ising, {p.ising_replicas} replicas",
+    steps="ising_steps",
+    few=500,
+)
+def ising(p: Params) -> IsingValidation:
+    """The run's Ising validation (V1, V2): :func:`ising_validation` at the preset's sizes."""
+    flush_denormals()
+    return ising_validation(p.ising_replicas, p.ising_steps, seed=Seeds.of(p).ising)
 
 
 # ------------------------------------------------------------------- harmonic WLMD, exact S
@@ -292,6 +321,19 @@ def harmonic_validation(groups: int, steps: int, seed: int, n_dim: int = 8) -> H
     return HarmonicValidation(run, axes[0].centres, axes[1].centres, n_dim, groups)
 
 
+@EXPERIMENTS.add(
+    "harmonic validation (WLMD)",
+    sizes=lambda p: f"{p.harmonic_groups} groups × 16 walkers, 8 dimensions",
+    steps="harmonic_steps",
+    few=20,
+)
+def harmonic(p: Params) -> HarmonicValidation:
+    """The run's harmonic validation (V3, V4): :func:`harmonic_validation` at the preset's
+    sizes."""
+    flush_denormals()
+    return harmonic_validation(p.harmonic_groups, p.harmonic_steps, seed=Seeds.of(p).harmonic)
+
+
 # ------------------------------------------------------------------------- AdamW baseline
 
 
@@ -333,6 +375,36 @@ def grokking_baseline(
         record_every=record_every,
         runs=runs,
         progress_desc="AdamW",
+    )
+
+
+ADAMW_RECORD_EVERY = 20
+"""Steps between the AdamW baseline's records."""
+
+
+@EXPERIMENTS.add(
+    "AdamW grokking baseline",
+    sizes=lambda p: (
+        f"p={p.p}, {len(TASKS)} tasks × {len(p.lrs)} lr × {p.adamw_seeds} seeds "
+        f"(+ {p.control_seeds} control seeds)"
+    ),
+    steps="adamw_steps",
+    few=2 * ADAMW_RECORD_EVERY,
+)
+def adamw_baseline(p: Params) -> Trajectory:
+    """The run's AdamW baseline (C1, C2): :func:`grokking_baseline` on the three tasks
+    (:data:`~grokutils.methods.modular_data.TASKS`) at the preset's learning rates, a record
+    every :data:`ADAMW_RECORD_EVERY` steps."""
+    flush_denormals()
+    return grokking_baseline(
+        TASKS,
+        p.lrs,
+        p.adamw_seeds,
+        p.adamw_steps,
+        p=p.p,
+        control_seeds=p.control_seeds,
+        record_every=ADAMW_RECORD_EVERY,
+        seed=Seeds.of(p).adamw,
     )
 
 
@@ -412,8 +484,9 @@ class Grokking:
         }
 
 
-def grokking(base: Trajectory, tasks: Sequence[str]) -> Grokking:
-    """The read-outs of :func:`grokking_baseline`'s trajectory."""
+def grokking(base: Trajectory, tasks: Sequence[str] = TASKS) -> Grokking:
+    """The read-outs of :func:`grokking_baseline`'s trajectory (by default the baseline's
+    three tasks)."""
     runs = grokking_runs(base, tasks)
     xy = base.select(((base.runs["task"] == "x+y") & (base.runs["weight_decay"] > 0)).to_numpy())
     l_shape = l_shape_runs(xy.ln_train_loss, xy.smooth_test_acc, xy.test_acc)
@@ -468,6 +541,23 @@ def fixed_norm_widths(
             record_every=record_every,
         )
     return out
+
+
+@EXPERIMENTS.add(
+    "fixed-norm control",
+    sizes=lambda p: (
+        f"p={p.p}, widths {p.norm_widths} × {p.norm_seeds} seeds, radius {p.norm_radius}"
+    ),
+    steps="norm_steps",
+    few=50,
+)
+def fixed_norm(p: Params) -> dict[int, Trajectory]:
+    """The run's norm-constrained control (C8): :func:`fixed_norm_widths` at the preset's
+    widths, radius and budget."""
+    flush_denormals()
+    return fixed_norm_widths(
+        p.norm_widths, p.norm_radius, p.norm_seeds, p.norm_steps, p=p.p, seed=Seeds.of(p).fixed_norm
+    )
 
 
 def fixed_norm_holds(
@@ -543,6 +633,20 @@ def equilibrium_run(p: int, walkers: int, steps: int, F: float, t_rise: float, s
         cv_names=("cv_ln_train_loss",),
         observe_fn=held_out_observables(model, data),
         progress_desc="1-D WLMD",
+    )
+
+
+@EXPERIMENTS.add(
+    "1-D equilibrium curve (WLMD)",
+    sizes=lambda p: f"p={p.p}, 2 × {p.wl1d_walkers} walkers",
+    steps="wl1d_steps",
+    few=20,
+)
+def equilibrium(p: Params) -> WLMDResult:
+    """The run's 1-D WLMD (C5, C6): :func:`equilibrium_run` at the preset's sizes."""
+    flush_denormals()
+    return equilibrium_run(
+        p.p, p.wl1d_walkers, p.wl1d_steps, p.wl1d_F, p.wl1d_t_rise, seed=Seeds.of(p).equilibrium
     )
 
 
@@ -733,7 +837,7 @@ def band_map(
     Returns numpy arrays: entropy, entropy_half, hist ``[x_bins, a_bins]``, the walkers'
     starting cv ``[W, 2]``, factor ``[T]`` and kinetic temperature ``[W, T]``.
     """
-    torch.set_flush_denormal(True)
+    flush_denormals()
     model, data, theta = memorised_walkers(n_walkers, (x_low + x_high) / 2, p=p, seed=seed)
     axes = (
         Axis(x_low, x_high, x_bins, wall_low=x_low, wall_high=x_high, wall=200.0),
@@ -775,6 +879,21 @@ def band_map_points(
         p=p,
     )
     return [dict(point, seed=stream_seed(seed, k)) for k in (1, 2)]
+
+
+band_map_sweep = EXPERIMENTS.sweep(
+    "band_map_sweep",
+    "2-D band maps (WLMD)",
+    points=lambda p: band_map_points(
+        p.map_steps, p.map_band, p.map_walkers, p=p.p, seed=Seeds.of(p).band_maps
+    ),
+    point=band_map,
+    sizes=lambda p: f"p={p.p}, {p.map_walkers} walkers, band {p.map_band}",
+    steps="n_steps",
+    few=20,
+)
+"""The run's two band maps (C3); a dry-run step is a WLMD step of one map (its WL factor
+keeps the full run's turning step)."""
 
 
 def memorisation_barrier(band: dict, mask: np.ndarray) -> float:
@@ -851,7 +970,7 @@ def wand_point(
     the thermal-noise baseline of the norm as the series ``thermal_norm``:
     ``sqrt(‖θ₀‖² + n·Var)`` from
     :func:`~grokutils.methods.wang_landau.langevin_displacement_variance`."""
-    torch.set_flush_denormal(True)
+    flush_denormals()
     model = EmbedMLP(p)
     data = ModularData.build(["x+y"] * n_seeds, p)
     theta = model.init(n_seeds, seed)
@@ -880,6 +999,28 @@ def wand_points(grid: list[dict], *, n_seeds: int, n_steps: int, p: int, seed: i
     ``friction``) with the paper's WanD settings F = 1, L0 = -8, β = 1000."""
     common = dict(F=1.0, L0=-8.0, beta=1000.0, n_seeds=n_seeds, n_steps=n_steps, p=p, seed=seed)
     return [dict(pt, **common) for pt in grid]
+
+
+wand_sweep = EXPERIMENTS.sweep(
+    "wand_sweep",
+    "WanD sweep",
+    points=lambda p: wand_points(
+        sweep.grid(dt=p.wand_dts, kT=p.wand_kTs, friction=p.wand_frictions),
+        n_seeds=p.wand_seeds,
+        n_steps=p.wand_steps,
+        p=p.p,
+        seed=Seeds.of(p).wand,
+    ),
+    point=wand_point,
+    sizes=lambda p: (
+        f"p={p.p}, {p.wand_seeds} seeds per point, "
+        f"{len(p.wand_dts) * len(p.wand_kTs) * len(p.wand_frictions)} (Δt, kT, γ) points"
+    ),
+    steps="n_steps",
+    few=20,
+)
+"""The run's WanD sweep over (Δt, kT, γ) (C11, C12); a dry-run step is a WanD step of the
+last point."""
 
 
 def wand_runs(run: Trajectory) -> dict[str, np.ndarray]:

@@ -8,6 +8,12 @@ return :class:`~.sampler.Conditioned` summaries (``[S]`` arrays), GD
 points a :class:`~grokutils.core.trajectory.Trajectory` with one run per data set. The
 ``*_points`` builders turn the chapter's parameters into those grids.
 
+**Experiments.** Each sweep the notebook runs is declared once in :data:`EXPERIMENTS`, in
+notebook order (the width sweep, the depth agreement check's two samplers, GD against width,
+the depth sweep, its d → ∞ limit, GD against depth), with what its cost scales with: the
+notebook calls ``width_sweep(p)`` and the dry run times one point of each kind of the same
+declaration.
+
 **Tables.** :func:`sweep_table` gives ``{activation: {"mean", "prior", "ratio", "p_accept",
 ...}}``, each ``[X, S]`` over the grid ``xs`` and ``S`` data sets; :func:`gd_table`
 ``{activation: {"train_loss", "test_loss"}}`` at the reported GD step (:data:`GD_REPORT_LAG`
@@ -28,6 +34,7 @@ rank correlation of the median curve). The thresholds live next to the claims' s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -46,7 +53,8 @@ from grokutils.chapters.guess_and_check.sampler import (
 )
 from grokutils.chapters.guess_and_check.task import make_task
 from grokutils.core.estimates import Estimate
-from grokutils.core.seeding import stream_seed, unit_seeds
+from grokutils.core.experiment import Registry
+from grokutils.core.seeding import seed_record, stream_seed
 from grokutils.core.trajectory import Trajectory
 
 UNIT = "data sets"
@@ -72,26 +80,29 @@ class Units(IntEnum):
     SAMPLERS = 1
 
 
+def seeds_of(p) -> dict[str, list[int]]:
+    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON): the
+    data seeds, as many as the larger sweep needs (data set ``s`` is the same task in every
+    sweep of the run), and the one seed of the samplers."""
+    n_data_sets = max(p.n_seeds, p.n_seeds_depth)
+    return seed_record(p.seed, {Units.DATA_SETS: n_data_sets, Units.SAMPLERS: 1})
+
+
 def data_seeds(p) -> list[int]:
-    """The data seeds of the run, as many as the larger sweep needs: data set ``s`` is the
-    same task in every sweep of the run."""
-    return unit_seeds(p.seed, Units.DATA_SETS, max(p.n_seeds, p.n_seeds_depth))
+    """The data seeds of the run (:func:`seeds_of`)."""
+    return seeds_of(p)["data_sets"]
 
 
 def sampler_seed_of(p) -> int:
     """The seed of the samplers and of GD's initialisations at every point of the run (their
     further streams: :func:`~grokutils.core.seeding.stream_seed`)."""
-    return unit_seeds(p.seed, Units.SAMPLERS, 1)[0]
+    return seeds_of(p)["samplers"][0]
 
 
-def seeds_of(p) -> dict[str, list[int]]:
-    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
-    return {"data_sets": data_seeds(p), "samplers": [sampler_seed_of(p)]}
-
-
-def width_points(p, seeds: Sequence[int]) -> list[dict]:
+def width_points(p) -> list[dict]:
     """The width sweep (activation-major): depth 2, ``p.n_seeds`` data sets, naive rejection
     as an agreement check at the narrowest width only."""
+    seeds = data_seeds(p)
     return [
         dict(
             activation=a,
@@ -111,9 +122,10 @@ def width_points(p, seeds: Sequence[int]) -> list[dict]:
     ]
 
 
-def check_points(p, seeds: Sequence[int]) -> list[dict]:
-    """The depth agreement check: linear nets at ``p.check_depths`` and the looser
-    ``p.check_eps``, subset simulation (at least 4 replicas) against naive rejection."""
+def check_points(p) -> list[dict]:
+    """The depth agreement check's subset simulation (:func:`depth_point`): linear nets at
+    ``p.check_depths`` and the looser ``p.check_eps``, at least 4 replicas."""
+    seeds = data_seeds(p)
     return [
         dict(
             activation="linear",
@@ -124,14 +136,21 @@ def check_points(p, seeds: Sequence[int]) -> list[dict]:
             n_particles=p.ss_particles,
             replicas=max(p.ss_replicas, 4),
             sampler_seed=sampler_seed_of(p),
-            naive_draws=p.naive_draws,
         )
         for d in p.check_depths
     ]
 
 
-def depth_points(p, seeds: Sequence[int]) -> list[dict]:
+def naive_check_points(p) -> list[dict]:
+    """The depth agreement check's naive rejection (:func:`naive_point`) at the points of
+    :func:`check_points`, ``p.naive_draws`` draws each."""
+    keep = ("activation", "depth", "width", "seeds", "eps", "sampler_seed")
+    return [{k: pt[k] for k in keep} | {"n_draws": p.naive_draws} for pt in check_points(p)]
+
+
+def depth_points(p) -> list[dict]:
     """The depth sweep (activation-major): width ``p.depth_width``, normalised prior."""
+    seeds = data_seeds(p)
     return [
         dict(
             activation=a,
@@ -148,13 +167,14 @@ def depth_points(p, seeds: Sequence[int]) -> list[dict]:
     ]
 
 
-def limit_point(p, seeds: Sequence[int]) -> dict:
+def limit_point(p) -> dict:
     """The depth → ∞ limit of linear nets, on the depth sweep's data sets and sampler."""
-    return dict(depth_points(p, seeds)[0], activation="linear", depth=None)
+    return dict(depth_points(p)[0], activation="linear", depth=None)
 
 
-def gd_width_points(p, seeds: Sequence[int]) -> list[dict]:
+def gd_width_points(p) -> list[dict]:
     """The GD baseline against width (depth 2, initialisation scale 1e-3)."""
+    seeds = data_seeds(p)
     return [
         dict(
             activation=a,
@@ -171,10 +191,11 @@ def gd_width_points(p, seeds: Sequence[int]) -> list[dict]:
     ]
 
 
-def gd_depth_points(p, seeds: Sequence[int]) -> list[dict]:
+def gd_depth_points(p) -> list[dict]:
     """The GD baseline against depth (the official initialisation scale of each depth, and the
     official step counts: ``p.gd_depth_steps`` for linear and tanh nets,
     ``p.gd_depth_steps_leaky`` for Leaky ReLU)."""
+    seeds = data_seeds(p)
     return [
         dict(
             activation=a,
@@ -253,21 +274,33 @@ def depth_point(
     n_particles: int,
     replicas: int,
     sampler_seed: int,
-    naive_draws: int = 0,
-) -> dict[str, Conditioned | None]:
+) -> dict[str, Conditioned]:
     """G&C at one depth (normalised prior) by subset simulation; ``depth=None`` is the
-    infinite-depth limit ``u vᵀ/‖u vᵀ‖`` (linear only). With ``naive_draws > 0`` naive
-    rejection runs as well. Returns ``{"ss": Conditioned, "naive": Conditioned | None}``."""
+    infinite-depth limit ``u vᵀ/‖u vᵀ‖`` (linear only). Returns ``{"ss": Conditioned}``."""
     task = make_task(seeds)
     prior = depth_prior(activation, depth, width, task.shape)
     ss = SubsetSimulation(
         prior, task, n_particles=n_particles, replicas=replicas, seed=sampler_seed
     )
-    out = {"ss": ss.condition(eps), "naive": None}
-    if naive_draws:
-        naive = NaiveRejection(prior, task, n_draws=naive_draws, seed=stream_seed(sampler_seed, 1))
-        out["naive"] = naive.condition(eps)
-    return out
+    return {"ss": ss.condition(eps)}
+
+
+def naive_point(
+    activation: str,
+    depth: int,
+    width: int,
+    seeds: list[int],
+    eps: float,
+    n_draws: int,
+    sampler_seed: int,
+) -> Conditioned:
+    """Naive rejection with ``n_draws`` draws at one depth of the normalised prior (the depth
+    agreement check), on stream 1 of ``sampler_seed`` (subset simulation at the same point,
+    :func:`depth_point`, takes the seed itself)."""
+    task = make_task(seeds)
+    prior = depth_prior(activation, depth, width, task.shape)
+    naive = NaiveRejection(prior, task, n_draws=n_draws, seed=stream_seed(sampler_seed, 1))
+    return naive.condition(eps)
 
 
 def gd_point(
@@ -310,6 +343,155 @@ def official_init_scale(depth: int, activation: str) -> float:
     if depth >= 9 and activation != "leaky_relu":
         return 0.2
     return 0.1
+
+
+# --- the experiments, in notebook order (the notebook and the dry run call these) ------------
+
+EXPERIMENTS = Registry("03_guess_and_check")
+start = EXPERIMENTS.start  # the notebook's start-up call
+
+MIN_PARTICLES = 100
+"""Particles of subset simulation in a width point cut to a few feature draws, at least."""
+
+
+def width_point_cut(pt: dict, k: int, p) -> dict:
+    """A width point cut to ``k`` RB-IS feature draws (the dry run's step): subset simulation's
+    particles, naive rejection's draws and the ESS threshold that decides whether subset
+    simulation runs all scale with ``k / n_inner``, so the cut point takes the full point's
+    branches."""
+    full = pt["n_inner"]
+
+    def scaled(value: float) -> int:
+        return max(1, math.ceil(value * k / full))
+
+    return dict(
+        pt,
+        n_inner=k,
+        n_particles=max(scaled(pt["n_particles"]), MIN_PARTICLES),
+        naive_draws=scaled(pt["naive_draws"]) if pt["naive_draws"] else 0,
+        ess_min=pt["ess_min"] * k / full,
+    )
+
+
+width_sweep = EXPERIMENTS.sweep(
+    "width_sweep",
+    "G&C width sweep",
+    points=width_points,
+    point=width_point,
+    sizes=lambda p: (
+        f"k ∈ {p.widths}, {p.n_seeds} data sets × {len(p.activations)} activations, RB-IS "
+        f"{p.rbis_inner} × {p.rbis_points}, SS {p.ss_particles} × {p.ss_replicas}, naive "
+        f"{p.naive_draws:.0e} at k = {p.widths[0]}"
+    ),
+    steps="n_inner",
+    at_point=width_point_cut,
+    few=lambda p: max(100, p.rbis_inner // 4),  # fewer draws would switch to SS too early
+    kind=lambda pt: "narrowest width, + naive check" if pt["naive_draws"] else "other widths",
+    slowest="width",
+)
+"""The width sweep. A dry-run step is one RB-IS feature draw (:func:`width_point_cut`); the
+narrowest width (naive rejection runs there) and the widest (an upper bound for the other
+widths) are timed."""
+
+check_subset_simulation = EXPERIMENTS.sweep(
+    "check_subset_simulation",
+    "naive vs SS: subset simulation",
+    points=check_points,
+    point=depth_point,
+    sizes=lambda p: (
+        f"linear, d ∈ {p.check_depths}, ε {p.check_eps}, {p.n_seeds_depth} data sets, "
+        f"SS {p.ss_particles} × {max(p.ss_replicas, 4)}"
+    ),
+    slowest="depth",
+)
+"""The depth agreement check, subset simulation's side: timed once in full at the deepest
+depth (subset simulation has no step count to cut: its levels depend on ε, and with a few
+hundred particles it can lose every particle below a level)."""
+
+check_naive_rejection = EXPERIMENTS.sweep(
+    "check_naive_rejection",
+    "naive vs SS: naive rejection",
+    points=naive_check_points,
+    point=naive_point,
+    sizes=lambda p: (
+        f"linear, d ∈ {p.check_depths}, ε {p.check_eps}, {p.n_seeds_depth} data sets, "
+        f"naive {p.naive_draws:.0e} draws"
+    ),
+    steps="n_draws",
+    few=lambda p: max(1000, p.naive_draws // 100),
+    slowest="depth",
+)
+"""The depth agreement check, naive rejection's side: a dry-run step is one draw (timed apart
+from subset simulation, whose tens of seconds would bury the draws' microseconds)."""
+
+gd_width_sweep = EXPERIMENTS.sweep(
+    "gd_width_sweep",
+    "GD width",
+    points=gd_width_points,
+    point=gd_point,
+    sizes=lambda p: (
+        f"depth 2, widths {p.gd_widths}, {p.n_seeds} data sets × {len(p.activations)} activations"
+    ),
+    steps="steps",
+    few=lambda p: max(100, p.gd_width_steps // 50),
+    slowest="width",
+)
+"""GD against width; a dry-run step is a GD step, at the widest network."""
+
+depth_sweep = EXPERIMENTS.sweep(
+    "depth_sweep",
+    "G&C depth sweep",
+    points=depth_points,
+    point=depth_point,
+    sizes=lambda p: (
+        f"width {p.depth_width}, d ∈ {p.depths}, ε {p.eps_depth}, {p.n_seeds_depth} data sets, "
+        f"SS {p.ss_particles} × {p.ss_replicas}; {len(p.activations)} activations"
+    ),
+    slowest="depth",
+)
+"""The depth sweep: one full point at the deepest depth, timed once (as the check's subset
+simulation)."""
+
+depth_limit = EXPERIMENTS.sweep(
+    "depth_limit",
+    "depth → ∞",
+    points=lambda p: [limit_point(p)],
+    point=depth_point,
+    sizes=lambda p: f"linear limit u vᵀ/‖u vᵀ‖, {p.n_seeds_depth} data sets, SS {p.ss_particles}",
+)
+"""The depth → ∞ limit of linear nets (one point, timed once in full)."""
+
+gd_depth_sweep = EXPERIMENTS.sweep(
+    "gd_depth_sweep",
+    "GD depth",
+    points=gd_depth_points,
+    point=gd_point,
+    sizes=lambda p: (
+        f"width {p.depth_width}, depths {p.gd_depths}, {p.n_seeds_depth} data sets; "
+        f"{p.gd_depth_steps} steps (Leaky ReLU {p.gd_depth_steps_leaky})"
+    ),
+    steps="steps",
+    few=lambda p: max(100, min(p.gd_depth_steps, p.gd_depth_steps_leaky) // 50),
+    kind=lambda pt: "Leaky ReLU" if pt["activation"] == "leaky_relu" else "linear, tanh",
+    slowest="depth",
+)
+"""GD against depth; a dry-run step is a GD step, at the deepest network of each step count
+(linear and tanh nets, Leaky ReLU nets)."""
+
+
+def closed_chance(p) -> np.ndarray:
+    """``[S]``: the chance level ``1/m + ‖b*‖²/|B|`` of the unnormalised linear prior on each
+    data set of the width sweep (closed form)."""
+    task = make_task(data_seeds(p)[: p.n_seeds])
+    return task.prior_chance_linear(normalised=False).cpu().numpy()
+
+
+def agreement(p, width_runs, check_ss, check_naive) -> pd.DataFrame:
+    """The run's agreement table (:func:`agreement_frame`): the width sweep's naive check and
+    the depth agreement check (the results of :data:`check_subset_simulation` and
+    :data:`check_naive_rejection`, paired point by point)."""
+    check_runs = [dict(ss, naive=naive) for ss, naive in zip(check_ss, check_naive, strict=True)]
+    return agreement_frame(width_runs, width_points(p), check_runs, check_points(p))
 
 
 def preferred(point: dict[str, Conditioned | None]) -> Conditioned:

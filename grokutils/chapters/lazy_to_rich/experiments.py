@@ -9,8 +9,9 @@ seed. The functions here turn the recorded trajectories into per-seed tables
   worst case over its runs, averaged over seeds (:func:`mean`, or :func:`geometric_mean` for
   ratios of times);
 * a trend ("increases with α") is decided on the fraction of seeds in which it holds
-  (:func:`non_decreasing`, :func:`non_increasing`; a run that never crossed a threshold counts
-  as the largest value).
+  (:meth:`~grokutils.core.estimates.Estimate.trend`, or :func:`non_decreasing` and
+  :func:`non_increasing` for a statement of several trends at once; a run that never crossed a
+  threshold counts as the largest value).
 
 A run that never reached a threshold gives ``inf`` (or ``nan``); an estimate over such units is
 NaN and its claim inconclusive: it is never dropped.
@@ -19,6 +20,20 @@ The typed results the claims (:mod:`.claims`) are decided on:
 :class:`Headline` (:func:`headline_measures`), :class:`AxisSweep` (:func:`axis_sweep`, any
 sweep along one axis), :class:`PhaseDiagram`, :class:`EigenvectorLabels` and
 :class:`ModularAddition`.
+
+The training runs are the chapter's experiments, declared once in :data:`EXPERIMENTS` in
+notebook order (the notebook and the dry run call the same functions,
+:mod:`grokutils.core.experiment`): the recursion check, the headline and linearised runs of
+Fig. 1, the width-2 runs of Figs. 4 and 10, the α and ε sweeps of Fig. 3(a, b), the Fig. 3(e)
+phase diagram, the σ and α = σ⁻² sweeps of Fig. 7, the two P sweeps of Fig. 9, the
+modular-addition MLP of Fig. 2 and the eigenvector-label task of Fig. 5. Each is one batched
+computation (every α, ε, σ, seed of it in one tensor; the P sweeps one batch per P). A dry
+run's step is one GD step, with the losses recorded at :data:`PROBE_RECORDS` steps only: a run
+records at ``n_records`` steps whatever its length, so on a few steps every step would be a
+record (with the NTK alignment of the headline) and its cost would be projected as a per-step
+cost; the projection leaves out the cost of the ``n_records`` evaluations of a full run (small
+beside 10⁴–10⁵ steps except for the headline's alignment on ``n_align`` inputs). The recursion
+check has a fixed budget of :data:`RECURSION_CHECK_STEPS` steps and is timed in full.
 """
 
 from __future__ import annotations
@@ -30,10 +45,25 @@ from enum import IntEnum
 
 import numpy as np
 
-from grokutils.core.claims import monotone_rows
+from grokutils.chapters.lazy_to_rich.committee_sweep import (
+    SingleIndexSweep,
+    eigenvector_label_runs,
+    single_index_sweep,
+)
+from grokutils.chapters.lazy_to_rich.quadratic_mlp_gd import train_modular_addition
 from grokutils.core.crossings import grokking_delay, interpolated_crossing
-from grokutils.core.estimates import Estimate
-from grokutils.core.seeding import unit_seeds
+from grokutils.core.estimates import Estimate, monotone_rows
+from grokutils.core.experiment import Registry
+from grokutils.core.seeding import seed_record
+from grokutils.core.trajectory import Trajectory
+
+EXPERIMENTS = Registry("01_lazy_to_rich")
+start = EXPERIMENTS.start  # the notebook's start-up call
+
+RECURSION_CHECK_STEPS = 500
+"""GD steps of the recursion check (claim 0), at every preset."""
+PROBE_RECORDS = 2
+"""Record steps of a dry run's runs (the first and the last)."""
 
 
 def seed_table(sweep, values) -> np.ndarray:
@@ -204,6 +234,23 @@ class Units(IntEnum):
     MODULAR = 5
 
 
+SEED_PARAMETERS = {
+    Units.HEADLINE: "seeds",
+    Units.SWEEP: "sweep_seeds",
+    Units.TREND: "trend_seeds",
+    Units.WIDTH_TWO: "n2_seeds",
+    Units.EIGENVECTOR: "eig_seeds",
+    Units.MODULAR: "mod_seeds",
+}
+"""The parameter holding each family's unit indices."""
+
+
+def seed_units(p) -> dict[Units, list[int]]:
+    """The unit indices of each family in the parameters ``p`` (for
+    :func:`grokutils.core.seeding.seed_record`)."""
+    return {family: getattr(p, name) for family, name in SEED_PARAMETERS.items()}
+
+
 @dataclass(frozen=True)
 class ChapterSeeds:
     """The unit seeds of each family of runs at the chapter's seed offset."""
@@ -218,20 +265,8 @@ class ChapterSeeds:
     @classmethod
     def of(cls, p) -> ChapterSeeds:
         """From the resolved parameters ``p``: offset ``p.seed``, unit indices ``p.seeds``,
-        ``p.sweep_seeds``, ... of the families :class:`Units`, in order."""
-        names = ("seeds", "sweep_seeds", "trend_seeds", "n2_seeds", "eig_seeds", "mod_seeds")
-        return cls(
-            *(unit_seeds(p.seed, f, getattr(p, n)) for f, n in zip(Units, names, strict=True))
-        )
-
-    def as_dict(self) -> dict[str, list[int]]:
-        """``{family: unit seeds}``, the record of the claims JSON."""
-        return {name: list(seeds) for name, seeds in vars(self).items()}
-
-
-def seeds_of(p) -> dict[str, list[int]]:
-    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
-    return ChapterSeeds.of(p).as_dict()
+        ``p.sweep_seeds``, ... of the families :class:`Units` (:data:`SEED_PARAMETERS`)."""
+        return cls(**seed_record(p.seed, seed_units(p)))
 
 
 def max_relative_difference(a, b) -> float:
@@ -427,4 +462,274 @@ def modular_measures(mod, level: float = 0.9) -> ModularAddition:
         t_train=np.stack([t_tr[o] for o in order], 1),
         t_test=np.stack([t_te[o] for o in order], 1),
         norm_growth=np.stack([growth[o] for o in order], 1),
+    )
+
+
+# ------------------------------------------------------------- the experiments, notebook order
+
+
+def cut_to_few(steps: str) -> dict:
+    """The dry-run cut of an experiment whose step count is the parameter ``steps`` and whose
+    runs record at ``n_records`` steps: ``at(p, k)`` runs ``k`` steps recording at
+    :data:`PROBE_RECORDS` steps only; ``count(p)`` is the full step count."""
+    return {
+        "at": lambda p, k: p.with_values(**{steps: k, "n_records": PROBE_RECORDS}),
+        "count": lambda p: getattr(p, steps),
+    }
+
+
+def _size(p) -> str:
+    return f"D={p.d}, N={p.width}"
+
+
+def _common(p) -> dict:
+    """The arguments every sweep of the chapter's own size shares."""
+    return {"d": p.d, "width": p.width, "n_records": p.n_records}
+
+
+@EXPERIMENTS.add(
+    "recursion check (GD on W and recursion)",
+    sizes=lambda p: f"{_size(p)}, P=160, 2 α × 1 seed, both engines, {RECURSION_CHECK_STEPS} steps",
+    steps=None,
+)
+def recursion_check(p) -> float:
+    """Claim 0: the same batch (α = 0.5 and 2, the first headline seed, the sweep's default
+    P = 160, :data:`RECURSION_CHECK_STEPS` steps) trained by GD on the weights and by the
+    (w̄, M) recursion; the largest relative difference of their test losses."""
+    check = dict(
+        d=p.d,
+        width=p.width,
+        steps=RECURSION_CHECK_STEPS,
+        alpha=[0.5, 2.0],
+        eps=[p.eps],
+        n_records=30,
+    )
+    seed = ChapterSeeds.of(p).headline[:1]
+    direct = single_index_sweep(engine="direct", seed=seed, **check).trajectory
+    recursion = single_index_sweep(engine="statistics", seed=seed, **check)
+    return max_relative_difference(direct.test_loss, recursion.trajectory.test_loss)
+
+
+def _headline_config(p) -> dict:
+    """The configuration the headline runs and their linearisation share."""
+    seeds = ChapterSeeds.of(p).headline
+    return dict(eps=[p.eps], c=[p.c], p=[p.p_train], seed=seeds, steps=p.steps, **_common(p))
+
+
+@EXPERIMENTS.add(
+    "Fig. 1 headline",
+    sizes=lambda p: (
+        f"{_size(p)}, P={p.p_train}, {len(p.alphas)} α × {len(p.seeds)} seeds, "
+        f"NTK alignment on {p.n_align}"
+    ),
+    **cut_to_few("steps"),
+    few=5,
+)
+def headline_runs(p) -> SingleIndexSweep:
+    """Fig. 1: every α of ``p.alphas`` × the headline seeds, with the NTK alignment."""
+    return single_index_sweep(
+        alpha=p.alphas, n_align=p.n_align, desc="headline", **_headline_config(p)
+    )
+
+
+@EXPERIMENTS.add(
+    "Fig. 1 linearised + kernel level",
+    sizes=lambda p: (
+        f"{_size(p)}, P={p.p_train}, {len(p.seeds)} seeds; kernel regression on {p.n_test}"
+    ),
+    **cut_to_few("steps"),
+    few=5,
+)
+def linearised_runs(p) -> tuple[SingleIndexSweep, np.ndarray]:
+    """Fig. 1: the linearised model at α = 1 on the headline seeds, and the level of kernel
+    regression with the initial NTK on ``p.n_test`` inputs (``[runs]``)."""
+    lin = single_index_sweep(
+        alpha=[1.0], engine="linearised", desc="linearised", **_headline_config(p)
+    )
+    return lin, lin.kernel_regression_loss(p.n_test)
+
+
+@EXPERIMENTS.add(
+    "Figs. 4, 10 width 2 (GD on W)",
+    sizes=lambda p: (
+        f"D={p.n2_d}, N=2, P={3 * p.n2_d}, {len(p.mix_values)} λ × {len(p.n2_seeds)} seeds"
+    ),
+    **cut_to_few("n2_steps"),
+    few=20,
+)
+def width_two_runs(p) -> SingleIndexSweep:
+    """Figs. 4 and 10: the paper's width-2 configuration (uncentred, ε = 0.25, P = 3D, c = 0.5,
+    GD on the weights), every solution fraction λ of ``p.mix_values``."""
+    fig4 = dict(
+        width=2, alpha=[1.0], eps=[0.25], c=[0.5], p=[3 * p.n2_d], centred=False, engine="direct"
+    )
+    return single_index_sweep(
+        d=p.n2_d,
+        steps=p.n2_steps,
+        mix=p.mix_values,
+        seed=ChapterSeeds.of(p).width_two,
+        n_records=p.n_records,
+        desc="N = 2",
+        **fig4,
+    )
+
+
+@EXPERIMENTS.add(
+    "Fig. 3a α sweep",
+    sizes=lambda p: (
+        f"{_size(p)}, P={p.sweep_p}, {len(p.sweep_alphas)} α × {len(p.sweep_seeds)} seeds"
+    ),
+    **cut_to_few("sweep_steps"),
+    few=5,
+)
+def alpha_sweep(p) -> SingleIndexSweep:
+    """Fig. 3(a): every α of ``p.sweep_alphas`` at the authors' cell (ε = 0.25, c = 0.5,
+    target (β·x)²)."""
+    fig3a = dict(eps=[0.25], c=[0.5], p=[p.sweep_p], scale=1.0)  # the authors' Fig. 3(a) cell
+    seeds = ChapterSeeds.of(p).sweep
+    return single_index_sweep(
+        alpha=p.sweep_alphas, seed=seeds, steps=p.sweep_steps, desc="α sweep", **fig3a, **_common(p)
+    )
+
+
+@EXPERIMENTS.add(
+    "Fig. 3b ε sweep",
+    sizes=lambda p: (
+        f"{_size(p)}, P={p.p_train}, {len(p.eps_values)} ε × {len(p.trend_seeds)} seeds"
+    ),
+    **cut_to_few("sweep_steps"),
+    few=5,
+)
+def eps_sweep(p) -> SingleIndexSweep:
+    """Fig. 3(b): every ε of ``p.eps_values`` at α = 1."""
+    return single_index_sweep(
+        alpha=[1.0],
+        eps=p.eps_values,
+        c=[p.c],
+        p=[p.p_train],
+        seed=ChapterSeeds.of(p).trend,
+        steps=p.sweep_steps,
+        desc="ε sweep",
+        **_common(p),
+    )
+
+
+@EXPERIMENTS.add(
+    "Fig. 3e phase diagram",
+    sizes=lambda p: (
+        f"{_size(p)}, P={p.p_train}, {len(p.phase_alphas)} α × {len(p.phase_eps)} "
+        f"ε ({len(p.phase_alphas) * len(p.phase_eps)} points) × {len(p.trend_seeds)} seeds; fixed "
+        "steps (the authors' step limit)"
+    ),
+    **cut_to_few("phase_steps"),
+    few=1,
+)
+def phase_sweep(p) -> SingleIndexSweep:
+    """Fig. 3(e): the grid ``p.phase_alphas × p.phase_eps`` at the learning-rate constant
+    ``p.phase_c``."""
+    return single_index_sweep(
+        alpha=p.phase_alphas,
+        eps=p.phase_eps,
+        c=[p.phase_c],
+        p=[p.p_train],
+        seed=ChapterSeeds.of(p).trend,
+        steps=p.phase_steps,
+        desc="phase diagram",
+        **_common(p),
+    )
+
+
+def _fig7(p) -> dict:
+    """The σ values (smallest, 1, largest of ``p.sigmas``) and set-up of both Fig. 7 sweeps."""
+    sigma = [p.sigmas[0], 1.0, p.sigmas[-1]]
+    return dict(sigma=sigma, eps=[p.eps], p=[p.p_train], steps=p.sweep_steps, **_common(p))
+
+
+@EXPERIMENTS.add(
+    "Fig. 7 σ sweep",
+    sizes=lambda p: f"{_size(p)}, P={p.p_train}, 3 σ × {len(p.trend_seeds)} seeds",
+    **cut_to_few("sweep_steps"),
+    few=5,
+)
+def sigma_sweep(p) -> SingleIndexSweep:
+    """Fig. 7(b, d): three initial scales σ at α = 1."""
+    return single_index_sweep(
+        alpha=[1.0], seed=ChapterSeeds.of(p).trend, desc="σ sweep", **_fig7(p)
+    )
+
+
+@EXPERIMENTS.add(
+    "Fig. 7 α = σ⁻²",
+    sizes=lambda p: f"{_size(p)}, P={p.p_train}, 3 σ × {len(p.sweep_seeds)} seeds",
+    **cut_to_few("sweep_steps"),
+    few=5,
+)
+def joint_sweep(p) -> SingleIndexSweep:
+    """Fig. 7(c): the same three σ with α = σ⁻² (the joint scaling)."""
+    seeds = ChapterSeeds.of(p).sweep
+    return single_index_sweep(alpha_sigma2=1.0, seed=seeds, desc="α = σ⁻²", **_fig7(p))
+
+
+def _fig9(p) -> dict:
+    return dict(alpha=[1.0], seed=ChapterSeeds.of(p).sweep, n_records=p.n_records)
+
+
+@EXPERIMENTS.add(
+    "Fig. 9 P sweep",
+    sizes=lambda p: f"{_size(p)}, P={p.p_values}, {len(p.sweep_seeds)} seeds (one batch per P)",
+    **cut_to_few("p_steps"),
+    few=5,
+)
+def sample_size_sweep(p) -> SingleIndexSweep:
+    """Fig. 9 at the chapter's size and ε: every P of ``p.p_values``."""
+    ours = dict(d=p.d, width=p.width, steps=p.p_steps)
+    return single_index_sweep(
+        eps=[p.eps], c=[p.c], p=p.p_values, desc="P sweep", **ours, **_fig9(p)
+    )
+
+
+@EXPERIMENTS.add(
+    "Fig. 9 P sweep, ε = 0.5 (authors' settings)",
+    sizes=lambda p: (
+        f"D={p.p_paper_d}, N={p.p_paper_width}, P={p.p_paper}, {len(p.sweep_seeds)} seeds"
+    ),
+    **cut_to_few("p_paper_steps"),
+    few=5,
+)
+def sample_size_paper_sweep(p) -> SingleIndexSweep:
+    """Fig. 9 at the authors' cell (ε = c = 0.5): every P of ``p.p_paper``."""
+    authors = dict(d=p.p_paper_d, width=p.p_paper_width, steps=p.p_paper_steps)
+    return single_index_sweep(
+        eps=[0.5], c=[0.5], p=p.p_paper, desc="P sweep, ε = 0.5", **authors, **_fig9(p)
+    )
+
+
+@EXPERIMENTS.add(
+    "Fig. 2 modular addition",
+    sizes=lambda p: f"p=23, N=100, {len(p.mod_alphas)} α × {len(p.mod_seeds)} seeds",
+    steps="mod_steps",
+    few=20,
+)
+def modular_addition_runs(p) -> Trajectory:
+    """Fig. 2: the quadratic MLP on a + b mod 23 at every α of ``p.mod_alphas``."""
+    return train_modular_addition(p.mod_alphas, ChapterSeeds.of(p).modular, steps=p.mod_steps)
+
+
+@EXPERIMENTS.add(
+    "Fig. 5 eigenvector labels (GD on W)",
+    sizes=lambda p: (
+        f"D={p.eig_d}, P={p.eig_p}, N=2, {len(p.eig_ranks)} ranks × {len(p.eig_seeds)} seeds"
+    ),
+    **cut_to_few("eig_steps"),
+    few=20,
+)
+def eigenvector_runs(p) -> Trajectory:
+    """Fig. 5: labels along each eigenvector rank of ``p.eig_ranks`` of the initial NTK."""
+    return eigenvector_label_runs(
+        d=p.eig_d,
+        p=p.eig_p,
+        ranks=p.eig_ranks,
+        steps=p.eig_steps,
+        seeds=ChapterSeeds.of(p).eigenvector,
+        n_records=p.n_records,
     )

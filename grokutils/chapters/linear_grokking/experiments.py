@@ -15,15 +15,17 @@ NaN where a mean is taken (the claim is then inconclusive, never silently droppe
 :func:`censored_ratio` keeps it as the lower bound ``horizon/theory`` where a claim only says "at
 least".
 
-The chapter's experiments, one per section, return typed results (:class:`LambdaSweep` for
-Fig. 1, :class:`OutputDimension`, :class:`WeightDecay`, :class:`PhasePlane`, :class:`InitScale`,
-:class:`LabelNoise`, :class:`TwoLayer`, :class:`GainProbe`, :class:`FiniteSize`) whose curves
-are :class:`~grokutils.core.trajectory.Trajectory` records.
+The chapter's experiments, each declared once in :data:`EXPERIMENTS` with what its cost scales
+with (the notebook and the dry run call the same functions), return typed results
+(:class:`LambdaSweep` for Fig. 1, :class:`OutputDimension`, :class:`WeightDecay`,
+:class:`PhasePlane`, :class:`InitScale`, :class:`LabelNoise`, :class:`TwoLayer`,
+:class:`GainProbe`, :class:`FiniteSize`) whose curves are
+:class:`~grokutils.core.trajectory.Trajectory` records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -34,10 +36,22 @@ from grokutils.chapters.linear_grokking import task as ts
 from grokutils.chapters.linear_grokking import theory as th
 from grokutils.chapters.linear_grokking.two_layer_gd import train_two_layer
 from grokutils.core.crossings import interpolated_crossing
+from grokutils.core.experiment import Registry
 from grokutils.core.params import Params
 from grokutils.core.progress import progress
-from grokutils.core.seeding import unit_seeds
+from grokutils.core.seeding import seed_record
 from grokutils.core.trajectory import Trajectory
+
+EXPERIMENTS = Registry("02_linear_grokking")
+"""The chapter's experiments in notebook order. The one-layer ones are exact GD in the data's
+eigenbasis at the logged steps; their cost is the eigendecompositions and the grokking-time
+searches (at the paper's d_in up to 4000: minutes), not the logged steps, so the dry run times
+each once in full (``steps=None``). The two-layer runs are GD for ``horizon`` times the
+theory's grokking time: a dry-run step is one hundredth of the horizon."""
+start = EXPERIMENTS.start  # the notebook's start-up call
+
+HORIZON_PARTS = 100
+"""A two-layer experiment's dry-run steps: hundredths of the preset's horizon."""
 
 
 class Units(IntEnum):
@@ -51,10 +65,34 @@ class Units(IntEnum):
 def seeds_of(p: Params) -> dict[str, list[int]]:
     """The unit seeds of each family at offset ``p.seed``: ``p.seeds`` one-layer draws and
     ``p.two_layer_seeds`` two-layer ones."""
-    return {
-        "one_layer": unit_seeds(p.seed, Units.ONE_LAYER, p.seeds),
-        "two_layer": unit_seeds(p.seed, Units.TWO_LAYER, p.two_layer_seeds),
-    }
+    return seed_record(p.seed, {Units.ONE_LAYER: p.seeds, Units.TWO_LAYER: p.two_layer_seeds})
+
+
+def one_layer_seeds(p: Params) -> np.ndarray:
+    """``[runs]``: the one-layer runs, independent teacher-student draws (Figs. 1-3, 6, 7)."""
+    return np.array(seeds_of(p)["one_layer"])
+
+
+def two_layer_seeds(p: Params) -> np.ndarray:
+    """``[runs]``: the two-layer runs (Fig. 5 and the gain probe)."""
+    return np.array(seeds_of(p)["two_layer"])
+
+
+def _one_layer_sizes(p: Params) -> str:
+    return f"d_in={p.d_in}, {p.seeds} seeds, N_gen={p.n_gen}"
+
+
+def _two_layer_sizes(p: Params) -> str:
+    return f"d_in={p.two_layer_d_in}, d_h={p.hidden_widths}, {p.two_layer_seeds} seeds"
+
+
+def _at_horizon(p: Params, k: int) -> Params:
+    """``p`` with the two-layer horizon cut to ``k`` hundredths of it (a dry run's cut)."""
+    return p.with_values(horizon=p.horizon * k / HORIZON_PARTS)
+
+
+TWO_LAYER_COST = dict(at=_at_horizon, count=lambda p: HORIZON_PARTS, few=2)
+"""What a two-layer experiment's cost scales with: GD steps, ``horizon`` times t*_gen."""
 
 
 RESOLVED_LOSS = 1e-200
@@ -202,8 +240,9 @@ def max_gap_of_means(curves: np.ndarray, theory: np.ndarray) -> float:
 
 def increasing_per_run(values: np.ndarray, axis: int = 0) -> np.ndarray:
     """Per run (the *last* axis): whether ``values`` strictly increase along ``axis`` for every
-    index of the other axes. ``values [..., runs]`` -> ``[runs]`` bools; NaN counts as not
-    increasing."""
+    index of the other axes. ``values [..., runs]`` -> ``[runs]`` bools, for
+    :meth:`Estimate.fraction`; NaN counts as not increasing. (:meth:`Estimate.trend` takes one
+    row per run and refuses or ranks a NaN; here a run has a row per ε, and a NaN fails it.)"""
     values = np.asarray(values, dtype=float)
     steps = np.diff(values, axis=axis)
     holds = steps > 0
@@ -258,17 +297,54 @@ class Machinery:
     identity_error: float
 
 
-def machinery(seeds, *, eta: float) -> Machinery:
+@EXPERIMENTS.add(
+    "machinery checks (eq. 9, eigenbasis vs SGD, eq. 21)",
+    sizes=lambda p: "closed forms and 500 SGD steps",
+)
+def machinery(p: Params) -> Machinery:
     """Eq. 9 against quadrature (λ = 0.1, 0.5, 0.9, 1.5), the eigenbasis against 500 steps of
-    torch SGD (first two ``seeds``, γ = 1e-3, three outputs, label noise) and eq. 21 at λ = 0.9."""
-    small = ts.teacher_student(40, 60, seeds[:2], d_out=3, noise_var=1e-3, n_gen=10)
+    torch SGD (the first two one-layer seeds, γ = 1e-3, three outputs, label noise) and eq. 21
+    at λ = 0.9."""
+    small = ts.teacher_student(40, 60, one_layer_seeds(p)[:2], d_out=3, noise_var=1e-3, n_gen=10)
     return Machinery(
         closed_form_error=closed_form_error(
-            (0.1, 0.5, 0.9, 1.5), np.geomspace(1, 5e4, 200), eta=eta
+            (0.1, 0.5, 0.9, 1.5), np.geomspace(1, 5e4, 200), eta=p.eta
         ),
-        sgd_error=sgd_error(small, 500, eta=eta, gamma=1e-3),
-        identity_error=identity_error(0.9, np.geomspace(10, 1e4, 30), eta=eta),
+        sgd_error=sgd_error(small, 500, eta=p.eta, gamma=1e-3),
+        identity_error=identity_error(0.9, np.geomspace(10, 1e4, 30), eta=p.eta),
     )
+
+
+@dataclass(frozen=True)
+class EpsLambdaGrid:
+    """A quantity on the (ε, λ) grid of Fig. 1 (right): ``values [len(eps), len(lambdas), ...]``
+    (trailing axes: runs, if any). Select a cell by its labels with :meth:`at`."""
+
+    eps: tuple[float, ...]
+    lambdas: tuple[float, ...]
+    values: np.ndarray
+
+    def at(self, *, eps: float, lam: float) -> np.ndarray:
+        """The cell at threshold ``eps`` and ratio ``lam`` (``[...]``, e.g. ``[runs]``)."""
+        return self.values[self.eps.index(eps), self.lambdas.index(lam)]
+
+    def cells(self) -> Iterator[tuple[float, float, np.ndarray]]:
+        """``(ε, λ, cell)`` for every cell, ε-major."""
+        for i, e in enumerate(self.eps):
+            for j, lam in enumerate(self.lambdas):
+                yield e, lam, self.values[i, j]
+
+    def ascending_lambda(self) -> np.ndarray:
+        """``values`` with the λ axis sorted ascending, ``[len(eps), len(lambdas), ...]``."""
+        return self.values[:, np.argsort(self.lambdas)]
+
+
+def theory_delay_grid(
+    eps: Sequence[float], lambdas: Sequence[float], *, eta: float
+) -> EpsLambdaGrid:
+    """The theory's ``Δt`` on an (ε, λ) grid, :class:`EpsLambdaGrid` of ``[ε, λ]``."""
+    delay = th.grokking_delay(np.array(lambdas), np.array(eps)[:, None], eta=eta, t_max=1e9)
+    return EpsLambdaGrid(tuple(eps), tuple(lambdas), delay)
 
 
 @dataclass(frozen=True)
@@ -276,28 +352,39 @@ class LambdaSweep:
     """Fig. 1: curves at each λ of ``lambdas`` and grokking times at each (ε, λ) of the delays.
 
     ``curves[λ]``: exact GD at the logged steps; ``theory[λ]``: ``(L_tr, L_gen)`` of eq. 8;
-    ``times [len(delay_eps), len(delay_lambdas), 2, runs]``: ``t*_tr``, ``t*_gen``;
-    ``delay_theory [len(delay_eps), len(lam_grid)]``: the theory's Δt on a fine λ grid.
+    ``t_train``, ``t_gen``: the simulated ``t*_tr``, ``t*_gen`` on the (ε, λ) grid of the
+    delays, ``[len(delay_eps), len(delay_lambdas), runs]``; ``delay_theory [len(delay_eps),
+    len(lam_grid)]``: the theory's Δt on a fine λ grid.
     """
 
     steps: np.ndarray
     problems: dict[float, ts.TeacherStudent]
     curves: dict[float, Trajectory]
     theory: dict[float, tuple[np.ndarray, np.ndarray]]
-    delay_lambdas: list[float]
-    delay_eps: list[float]
-    times: np.ndarray
+    t_train: EpsLambdaGrid
+    t_gen: EpsLambdaGrid
     lam_grid: np.ndarray
     delay_theory: np.ndarray
 
     @property
-    def delays(self) -> np.ndarray:
+    def delay(self) -> EpsLambdaGrid:
         """Simulated ``Δt = t*_gen - t*_tr``, ``[len(delay_eps), len(delay_lambdas), runs]``."""
-        return self.times[:, :, 1] - self.times[:, :, 0]
+        return EpsLambdaGrid(
+            self.t_gen.eps, self.t_gen.lambdas, self.t_gen.values - self.t_train.values
+        )
 
 
-def lambda_sweep(p: Params, seeds, steps) -> LambdaSweep:
-    """Fig. 1 at ``d_in = p.d_in``, one run per seed, ``N_tr = d_in/λ``."""
+@EXPERIMENTS.add(
+    "Fig. 1 λ sweep",
+    sizes=lambda p: (
+        f"{_one_layer_sizes(p)}, {len(p.lambdas)} λ, Δt at {len(p.delay_lambdas)} λ × "
+        f"{len(p.delay_eps)} ε"
+    ),
+)
+def lambda_sweep(p: Params) -> LambdaSweep:
+    """Fig. 1 at ``d_in = p.d_in``, one run per one-layer seed, ``N_tr = d_in/λ``, logged at
+    :func:`logged_steps`."""
+    seeds, steps = one_layer_seeds(p), logged_steps()
     problems = {
         lam: ts.teacher_student(p.d_in, round(p.d_in / lam), seeds, n_gen=p.n_gen)
         for lam in p.lambdas
@@ -307,18 +394,17 @@ def lambda_sweep(p: Params, seeds, steps) -> LambdaSweep:
         for lam, problem in problems.items()
     }
     theory = {lam: th.losses(steps, lam, eta=p.eta) for lam in p.lambdas}
-    times = np.full((len(p.delay_eps), len(p.delay_lambdas), 2, p.seeds), np.nan)
+    times = np.full((2, len(p.delay_eps), len(p.delay_lambdas), p.seeds), np.nan)  # tr, gen
     for j, lam in enumerate(progress(p.delay_lambdas, desc="grokking times vs λ")):
         problem = problems.get(lam) or ts.teacher_student(
             p.d_in, round(p.d_in / lam), seeds, n_gen=p.n_gen
         )
         for i, e in enumerate(p.delay_eps):
-            times[i, j] = le.grokking_steps(problem, eta=p.eta, eps=e, t_max=1e9)
+            times[:, i, j] = le.grokking_steps(problem, eta=p.eta, eps=e, t_max=1e9)
     lam_grid = np.linspace(0.05, 0.95, 19)
     delay_theory = th.grokking_delay(lam_grid, np.array(p.delay_eps)[:, None], eta=p.eta, t_max=1e9)
-    return LambdaSweep(
-        steps, problems, curves, theory, p.delay_lambdas, p.delay_eps, times, lam_grid, delay_theory
-    )
+    t_train, t_gen = (EpsLambdaGrid(tuple(p.delay_eps), tuple(p.delay_lambdas), t) for t in times)
+    return LambdaSweep(steps, problems, curves, theory, t_train, t_gen, lam_grid, delay_theory)
 
 
 @dataclass(frozen=True)
@@ -336,9 +422,13 @@ class OutputDimension:
     delay: np.ndarray
 
 
-def output_dimension(p: Params, seeds, steps) -> OutputDimension:
+@EXPERIMENTS.add(
+    "Fig. 2 output dimension", sizes=lambda p: f"{_one_layer_sizes(p)}, d_out {p.d_outs}"
+)
+def output_dimension(p: Params) -> OutputDimension:
     """Fig. 2: ``d_out`` of ``p.d_outs`` at λ = 0.9 (``N_gen = 500`` beyond ``d_out = 1``: a
     logged step costs ``d_out`` times more)."""
+    seeds, steps = one_layer_seeds(p), logged_steps()
     problems = {
         d: ts.teacher_student(
             p.d_in, round(p.d_in / 0.9), seeds, d_out=d, n_gen=p.n_gen if d == 1 else 500
@@ -378,11 +468,14 @@ class WeightDecay:
     gamma_c: np.ndarray
 
 
-def weight_decay(p: Params, sweep: LambdaSweep, seeds) -> WeightDecay:
-    """Fig. 3: the γ of ``p.gammas`` on Fig. 1's λ = 0.9 problems."""
-    problem = sweep.problems.get(0.9) or ts.teacher_student(
-        p.d_in, round(p.d_in / 0.9), seeds, n_gen=p.n_gen
-    )
+@EXPERIMENTS.add(
+    "Fig. 3 weight decay",
+    sizes=lambda p: f"{_one_layer_sizes(p)}, γ {p.gammas} on Fig. 1's λ = 0.9 problems",
+    needs=("lambda_sweep",),
+)
+def weight_decay(p: Params, sweep: LambdaSweep) -> WeightDecay:
+    """Fig. 3: the γ of ``p.gammas`` on Fig. 1's λ = 0.9 problems (``p.lambdas`` holds 0.9)."""
+    problem = sweep.problems[0.9]
     curves = {
         g: le.trajectory(problem, sweep.steps, eta=p.eta, eps=p.eps, gamma=g) for g in p.gammas
     }
@@ -404,9 +497,14 @@ class PhasePlane:
     delay: np.ndarray
 
 
-def phase_diagrams(points: int, *, eps: float, eta: float) -> dict[tuple[str, str], PhasePlane]:
+@EXPERIMENTS.add(
+    "Fig. 4 phase diagrams",
+    sizes=lambda p: f"{p.phase_points}² grid points per plane (closed form)",
+)
+def phase_diagrams(p: Params) -> dict[tuple[str, str], PhasePlane]:
     """Fig. 4: Δt on the (γ, d_out) plane at λ = 0.9, (γ, λ) at d_out = 1 and (d_out, λ) at
-    γ = 0, ``points`` per axis."""
+    γ = 0, ``p.phase_points`` per axis."""
+    points, eps, eta = p.phase_points, p.eps, p.eta
     gammas, lams = np.logspace(-6, -1, points), np.linspace(0.05, 1.5, points)
     d_outs = np.unique(np.round(np.logspace(0, 3.5, points)))
     return {
@@ -443,8 +541,12 @@ class InitScale:
         return {a: float(t[1] - t[0]) for a, t in self.theory.items()}
 
 
-def init_scale(p: Params, seeds) -> InitScale:
+@EXPERIMENTS.add(
+    "Fig. 6 initial scale", sizes=lambda p: f"{_one_layer_sizes(p)}, scales {p.init_scales}"
+)
+def init_scale(p: Params) -> InitScale:
     """The init scales ``p.init_scales`` at λ = 0.7."""
+    seeds = one_layer_seeds(p)
     problems = {
         a: ts.teacher_student(p.d_in, round(p.d_in / 0.7), seeds, n_gen=p.n_gen, init_scale=a)
         for a in p.init_scales
@@ -477,8 +579,10 @@ class LabelNoise:
         }
 
 
-def label_noise(p: Params, seeds, steps, lams=(0.5, 0.9)) -> LabelNoise:
+@EXPERIMENTS.add("Fig. 7 label noise", sizes=lambda p: f"{_one_layer_sizes(p)}, σ² {p.noise_vars}")
+def label_noise(p: Params, lams=(0.5, 0.9)) -> LabelNoise:
     """Label noise ``σ²`` of ``p.noise_vars`` at each λ of ``lams``."""
+    seeds, steps = one_layer_seeds(p), logged_steps()
     curves = {
         (lam, s): le.trajectory(
             ts.teacher_student(p.d_in, round(p.d_in / lam), seeds, n_gen=p.n_gen, noise_var=s),
@@ -512,9 +616,17 @@ def crossing_times(curve: Trajectory, level: float = th.GROK_ACCURACY) -> np.nda
     )
 
 
-def two_layer(p: Params, seeds, *, lam: float = 0.5, eps: float = 1e-4, d_out: int = 5) -> TwoLayer:
+@EXPERIMENTS.add(
+    "Fig. 5 two-layer networks",
+    sizes=lambda p: (
+        f"{_two_layer_sizes(p)}, linear and tanh, {p.horizon} × t*_gen (steps: 1/100 of it)"
+    ),
+    **TWO_LAYER_COST,
+)
+def two_layer(p: Params, *, lam: float = 0.5, eps: float = 1e-4, d_out: int = 5) -> TwoLayer:
     """Fig. 5: linear and tanh networks of each width of ``p.hidden_widths``, ``N_tr = d_in/λ``,
-    GD for ``p.horizon`` times the theory's ``t*_gen``."""
+    GD for ``p.horizon`` times the theory's ``t*_gen``, one run per two-layer seed."""
+    seeds = two_layer_seeds(p)
     n_train = round(p.two_layer_d_in / lam)
     curves, theory = {}, {}
     for d_h in progress(p.hidden_widths, desc="Fig. 5"):
@@ -546,9 +658,16 @@ class GainProbe:
     runs: dict[float, GainRun]
 
 
-def gain_probe(p: Params, fig5: TwoLayer, seeds) -> GainProbe:
+@EXPERIMENTS.add(
+    "gain probe",
+    sizes=lambda p: f"{_two_layer_sizes(p)}, gains {p.gains}, 1.5 × {p.horizon} × t*_gen",
+    needs=("two_layer",),
+    **TWO_LAYER_COST,
+)
+def gain_probe(p: Params, fig5: TwoLayer) -> GainProbe:
     """The gains ``p.gains`` at the widest width, for 1.5 times Fig. 5's horizon; ``g = 1`` is
     Fig. 5's tanh network (same seeds)."""
+    seeds = two_layer_seeds(p)
     d_h = max(p.hidden_widths)
     probe_gains = [g for g in p.gains if g != 1]
     n_seeds = len(seeds)
@@ -599,8 +718,11 @@ class FiniteSize:
         return np.zeros(len(self.d_ins))
 
 
-def finite_size(p: Params, seeds, steps, *, lam: float = 0.9) -> FiniteSize:
-    """The finite-size panel: ``d_in`` of ``p.finite_d_ins`` at ``λ`` and the chapter's ε."""
+@EXPERIMENTS.add("finite size", sizes=lambda p: f"d_in {p.finite_d_ins}, {p.seeds} seeds, λ 0.9")
+def finite_size(p: Params, *, lam: float = 0.9) -> FiniteSize:
+    """The finite-size panel: ``d_in`` of ``p.finite_d_ins`` at ``λ`` and the chapter's ε, one
+    run per one-layer seed."""
+    seeds, steps = one_layer_seeds(p), logged_steps()
     window = steps <= 1.5 * th.grokking_times(lam, p.eps, eta=p.eta)[1]
     theory = th.losses(steps, lam, eta=p.eta)
     delay_theory = float(th.grokking_delay(lam, p.eps, eta=p.eta, t_max=1e9))

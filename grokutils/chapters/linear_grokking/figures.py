@@ -66,12 +66,11 @@ def lambda_sweep(sweep: ex.LambdaSweep, *, eps: float, eta: float) -> plt.Figure
             color=f"C{k}",
             label=f"λ = {lam}",
         )
-    for i, e in enumerate(sweep.delay_eps):
+    delay = sweep.delay
+    for i, e in enumerate(delay.eps):
         ax[2].plot(sweep.lam_grid, sweep.delay_theory[i], color=f"C{i}", label=f"ε = {e:g}")
-        delays = sweep.delays[i]
-        ax[2].errorbar(
-            sweep.delay_lambdas, delays.mean(-1), delays.std(-1), fmt="o", color=f"C{i}", ms=4
-        )
+        runs = delay.values[i]  # [λ, runs]
+        ax[2].errorbar(delay.lambdas, runs.mean(-1), runs.std(-1), fmt="o", color=f"C{i}", ms=4)
     ax[2].plot(
         sweep.lam_grid, th.grokking_delay_eq12(sweep.lam_grid, eta=eta), "k--", label="eq. 12"
     )

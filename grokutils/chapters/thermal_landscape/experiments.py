@@ -25,6 +25,16 @@ The fluctuation analysis (spec §2, §5): ``D_mean = 2⟨L⟩/T``, ``D_var = 2 V
 :func:`windowed_dimension`). A seed offset gives the data sets, the Langevin noise and the toy
 model's noise their own blocks of seeds (:class:`Units`), so it redraws all three. Tolerances
 live next to the claims in :mod:`.claims`.
+
+The experiments, declared once in :data:`EXPERIMENTS` in notebook order (the notebook and the
+dry run call the same objects, :mod:`grokutils.core.experiment`): the temperature sweep and the
+D-vs-N and D-vs-width runs (:func:`.thermal_langevin.thermal_run` through ``sweep.run``: Adam
+to the low-loss region, then Langevin; a dry-run step is :data:`LANGEVIN_UNIT` Langevin steps,
+the Adam phase the fixed overhead) and the toy model (a dry-run step is :data:`TOY_UNIT`
+Langevin steps). Not declared: the Hessians (:func:`curvature`: batched Lanczos at every end
+point, the dense spectrum at θ0, inertia counts), which have no step count to cut, need the
+main run, and take about a minute at the paper preset on a 2-core CPU; and the measures and
+figures (under a second).
 """
 
 from __future__ import annotations
@@ -42,17 +52,28 @@ from grokutils.chapters.thermal_landscape import tanh_mlp, theory
 from grokutils.chapters.thermal_landscape.exponential_wall import toy_model_run
 from grokutils.chapters.thermal_landscape.random_labels import random_label_data
 from grokutils.chapters.thermal_landscape.thermal_langevin import thermal_run
-from grokutils.core import sweep
 from grokutils.core.estimates import Estimate
+from grokutils.core.experiment import Registry
 from grokutils.core.seeding import unit_seeds
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.stability import time_average
+
+EXPERIMENTS = Registry("06_thermal_landscape")
+start = EXPERIMENTS.start  # the notebook's start-up call
 
 UNIT = "data sets"
 ACTIVE_WINDOW = 3.0
 """A point is thermally active at T when its mean margin is below ``−ln(N T) + 3``."""
 MARGIN_TEMPERATURES = (1e-5, 1e-4, 1e-3)
 """The temperatures of the margin mechanism (claim C7), where the run has them."""
+LANGEVIN_UNIT = 40
+"""Langevin steps of a network run per dry-run step (a multiple of 20: ``thermal_run`` records
+every 10 steps and analyses the second half)."""
+TOY_UNIT = 10
+"""Langevin steps of the toy model per dry-run step (its averages need at least 10)."""
+SNAPSHOTS = 100
+"""``thermal_run``'s parameter snapshots (its default), fewer in a dry run's short runs (at
+most one per 20 steps)."""
 
 
 class Units(IntEnum):
@@ -71,13 +92,10 @@ def data_seeds_for(data_seeds: Sequence[int], seed: int) -> list[int]:
     return unit_seeds(seed, Units.DATA_SETS, data_seeds)
 
 
-def seeds_of(p) -> dict[str, list[int]]:
-    """The unit seeds of each family at offset ``p.seed`` (the record of the claims JSON)."""
-    return {
-        "data_sets": data_seeds_for(p.data_seeds, p.seed),
-        "noise": unit_seeds(p.seed, Units.NOISE, 1),
-        "toy": unit_seeds(p.seed, Units.TOY, 1),
-    }
+def seed_units(p) -> dict[Units, list[int] | int]:
+    """The units of each family (for :func:`grokutils.core.seeding.seed_record`): the data
+    sets ``p.data_seeds``, one Langevin noise seed and one toy noise seed."""
+    return {Units.DATA_SETS: p.data_seeds, Units.NOISE: 1, Units.TOY: 1}
 
 
 def t_label(t: float) -> str:
@@ -176,13 +194,34 @@ def protocol(p) -> dict:
     )
 
 
-def temperature_sweep(p) -> Trajectory:
-    """The main run: N = ``p.n_points``, width ``p.width``, every temperature of ``p`` (its
-    replicas: data sets × temperatures × noise seeds; :class:`ThermalGrid` puts them on that
-    grid)."""
-    point = dict(protocol(p), n_points=p.n_points, width=p.width, temperatures=p.temperatures)
-    (traj,) = sweep.run(thermal_run, [point], **sweep.where(p), desc="temperature sweep")
-    return traj
+def langevin_cut(point: dict, k: int, p=None) -> dict:
+    """A network run's ``point`` cut to ``k`` dry-run steps: ``LANGEVIN_UNIT · k`` Langevin
+    steps, with at most one parameter snapshot per 20 of them (``thermal_run``'s limit)."""
+    n_steps = LANGEVIN_UNIT * k
+    return dict(point, n_steps=n_steps, n_snapshots=min(SNAPSHOTS, n_steps // 20))
+
+
+def replicas(p) -> str:
+    return f"{len(p.data_seeds)} data sets × {p.n_noise} noise seeds"
+
+
+temperature_runs = EXPERIMENTS.sweep(
+    "temperature_runs",
+    "temperature sweep (Adam, then Langevin)",
+    points=lambda p: [
+        dict(protocol(p), n_points=p.n_points, width=p.width, temperatures=p.temperatures)
+    ],
+    point=thermal_run,
+    sizes=lambda p: (
+        f"N={p.n_points}, d={p.dim}, width {p.width}, {len(p.temperatures)} T × {replicas(p)}"
+    ),
+    steps="n_steps",
+    unit=LANGEVIN_UNIT,
+    at_point=langevin_cut,
+    few=5,
+)
+"""The main run, one :func:`thermal_run` point: N = ``p.n_points``, width ``p.width``, every
+temperature of ``p``."""
 
 
 def exponential_regime(p) -> np.ndarray:
@@ -409,14 +448,35 @@ def size_and_width_points(p) -> tuple[list[int], list[dict]]:
     return todo, points
 
 
-def size_and_width_sweeps(p, run: ThermalGrid) -> SizeAndWidth:
-    """The D-vs-N run (nested sizes ``p.sizes`` at width ``p.width``) and the D-vs-width runs
-    (N = ``p.sweep_points``), all at ``p.sweep_temperature``; the main run's chains at that
-    temperature are reused for its own width when the sizes agree
+size_and_width_runs = EXPERIMENTS.sweep(
+    "size_and_width_runs",
+    "D vs N and width",
+    points=lambda p: size_and_width_points(p)[1],
+    point=thermal_run,
+    sizes=lambda p: (
+        f"sizes {p.sizes} at width {p.width}; widths {size_and_width_points(p)[0]} at "
+        f"N={p.sweep_points}; T={p.sweep_temperature}, {replicas(p)}"
+    ),
+    kind=lambda pt: "sizes" if isinstance(pt["n_points"], list) else "widths",
+    slowest="width",
+    steps="n_steps",
+    unit=LANGEVIN_UNIT,
+    at_point=langevin_cut,
+    few=5,
+)
+"""The :func:`thermal_run` points of :func:`size_and_width_points`: the D-vs-N point, then one
+per width that needs a run of its own (the dry run times the D-vs-N point and the widest)."""
+
+
+def size_and_width_sweeps(p, run: ThermalGrid, runs: Sequence[Trajectory]) -> SizeAndWidth:
+    """D against N and against the width, from ``runs`` (:data:`size_and_width_runs`: the
+    D-vs-N run, nested sizes ``p.sizes`` at width ``p.width``, then the D-vs-width runs,
+    N = ``p.sweep_points``, all at ``p.sweep_temperature``) and the main ``run``, whose chains
+    at that temperature stand for its own width when the sizes agree
     (:func:`size_and_width_points`)."""
-    todo, points = size_and_width_points(p)
+    todo, _ = size_and_width_points(p)
     reused = select_temperature(run, p.sweep_temperature) if len(todo) < len(p.widths) else None
-    size_traj, *computed = sweep.run(thermal_run, points, **sweep.where(p), desc="D vs N and width")
+    size_traj, *computed = runs
     by_width = dict(zip(todo, (ThermalGrid.of(t) for t in computed), strict=True))
     width_runs = [by_width.get(h, reused) for h in p.widths]
     by_size = size_sweep(ThermalGrid.of(size_traj), len(p.sizes))
@@ -593,6 +653,15 @@ def pooled_margin_mechanism(run: ThermalGrid) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------------- toy model
 
 
+@EXPERIMENTS.add(
+    "exponential-wall toy model",
+    sizes=lambda p: (
+        f"n={p.toy_coords}, α={p.toy_alpha}, {len(p.temperatures)} T × {p.toy_noise} chains"
+    ),
+    steps="toy_steps",
+    unit=TOY_UNIT,
+    few=5,
+)
 def toy_sweep(p) -> Trajectory:
     """The exponential-wall toy model at every temperature of ``p``."""
     return toy_model_run(
@@ -604,6 +673,11 @@ def toy_sweep(p) -> Trajectory:
         n_steps=p.toy_steps,
         noise_seed=unit_seeds(p.seed, Units.TOY, 1)[0],
     )
+
+
+def toy_exact(p, temperatures) -> dict[str, np.ndarray]:
+    """The toy model's closed forms at ``temperatures`` (:func:`.theory.toy_model_moments`)."""
+    return theory.toy_model_moments(p.toy_coords, p.toy_alpha, temperatures)
 
 
 def toy_grid(toy: Trajectory, name: str) -> np.ndarray:

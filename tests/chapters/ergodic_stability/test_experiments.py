@@ -9,6 +9,7 @@ import pytest
 from grokutils.chapters.ergodic_stability import experiments as es
 from grokutils.chapters.ergodic_stability.digits import perturbed_digits
 from grokutils.chapters.ergodic_stability.sgd_ensemble import train_ensemble
+from grokutils.core import params
 from grokutils.core.claims import Claim, Verdict
 from grokutils.core.seeding import seed_everything
 from grokutils.methods import stability
@@ -86,7 +87,9 @@ def test_sas_rises_with_noise_everywhere_when_noise_multiplies_the_dataset_effec
     cube = synthetic_cube({0.0: 0.001, 0.2: 0.02})
     rises = es.noise_rise_fraction(cube)
     assert (rises.value, rises.low, rises.unit) == (1.0, 1.0, "datasets")
-    verdict = Claim.check("S3", "rises", rises, reference="rises", source="prototype", at_least=0.8)
+    verdict = Claim.check(
+        "S3", "rises", rises, reference="rises", source="prototype", at_least=0.8, quick=True
+    )
     assert verdict.verdict == Verdict.REPRODUCED
     assert es.sas_fold(cube) == pytest.approx([20, 20], rel=0.05)
 
@@ -95,7 +98,9 @@ def test_no_noise_effect_gives_an_undecided_fraction():
     cube = synthetic_cube({0.0: 0.0, 0.2: 0.0})  # only the seed jitter
     rises = es.noise_rise_fraction(cube)
     assert rises.low < 0.8 and rises.high == 1.0  # a coin flip per configuration
-    verdict = Claim.check("S3", "rises", rises, reference="rises", source="prototype", at_least=0.8)
+    verdict = Claim.check(
+        "S3", "rises", rises, reference="rises", source="prototype", at_least=0.8, quick=True
+    )
     assert verdict.verdict != Verdict.REPRODUCED
 
 
@@ -231,7 +236,7 @@ def test_the_measurements_of_the_ensemble_are_its_estimators_on_the_constant_lr_
 
 def test_the_sharpness_table_has_one_run_per_group_and_its_threshold(nonconvergence):
     data, traj = nonconvergence
-    table = es.sharpness_table(data, traj)
+    table = es.sharpness_table(params.load("05_ergodic_stability", "quick"), data, traj)
     assert table.index.tolist() == ["constant", "twin", "step", "cosine", "clean_wd", "control"]
     np.testing.assert_allclose(table["2(1+μ)/η"], 2 * (1 + table.momentum) / table.lr)
     assert (table.sharpness > 0).all()

@@ -15,7 +15,6 @@ from grokutils.chapters.ergodic_stability import experiments as es
 from grokutils.chapters.ergodic_stability import figures
 from grokutils.chapters.ergodic_stability.digits import perturbed_digits
 from grokutils.chapters.ergodic_stability.sgd_ensemble import train_ensemble
-from grokutils.methods import stability
 
 TRAIN = dict(batch_size=16, steps=80, eval_every=10, burn_in=20)
 
@@ -40,12 +39,7 @@ def test_the_non_convergence_figure_has_four_labelled_log_panels(nonconvergence)
 
 
 def test_the_statistics_figure_draws_its_three_panels(nonconvergence):
-    loss = es.constant_lr_losses(nonconvergence)
-    final = nonconvergence.train_loss[es.groups(nonconvergence)["constant"], -1]
-    spread, _ = stability.time_average_convergence(loss)
-    w1_next, w1_split = stability.ensemble_law_drift(loss, 4)
-    ergodic = stability.ergodicity_check(loss, final=final)
-    fig = figures.statistics_figure(spread, 10, w1_next, w1_split, ergodic, final)
+    fig = figures.statistics_figure(es.ensemble_statistics(nonconvergence), 10)
     assert len(fig.axes) == 3 and fig.axes[2].get_title() == "time vs ensemble averages"
     plt.close(fig)
 

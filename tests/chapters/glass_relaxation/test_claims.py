@@ -1,7 +1,5 @@
 """Chapter 04's claim declarations and figures on tiny but real runs of its experiments."""
 
-from types import SimpleNamespace
-
 import matplotlib
 import pytest
 
@@ -9,17 +7,13 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from grokutils.chapters.glass_relaxation import claims as checks
-from grokutils.chapters.glass_relaxation import experiments as gx
-from grokutils.chapters.glass_relaxation import figures
+from grokutils.chapters.glass_relaxation import claims, figures
+from grokutils.chapters.glass_relaxation import experiments as ex
+from grokutils.core import params
 from grokutils.core.claims import Verdict
 from grokutils.core.seeding import seed_everything
-from grokutils.methods.modular_data import TASKS
 
-P = SimpleNamespace(
-    chapter="04_glass_relaxation",
-    preset="quick",
-    seed=0,
+TINY = dict(
     p=7,
     lrs=[1e-2] * 3,
     adamw_seeds=2,
@@ -29,13 +23,11 @@ P = SimpleNamespace(
     ising_steps=3000,
     harmonic_steps=200,
     harmonic_groups=2,
-    norm_radius=30.0,
     norm_widths=[8, 16],
     norm_steps=30,
     norm_seeds=2,
     wl1d_walkers=2,
     wl1d_steps=40,
-    wl1d_F=3.0,
     wl1d_t_rise=20.0,
     compare_ln_loss=-1.0,
     map_steps=20,
@@ -43,44 +35,43 @@ P = SimpleNamespace(
     map_band=[-2.0, -1.0],
     wand_steps=20,
     wand_seeds=2,
+    wand_dts=[3e-3],
+    wand_kTs=[0.5],
+    wand_frictions=[0.5],
 )
+"""The quick preset cut to tiny but real runs of every experiment."""
 
 
 @pytest.fixture(scope="module")
-def results():
+def tiny():
+    quick = params.load("04_glass_relaxation", "quick", presets_dir="chapters/presets")
+    return quick.with_values(**TINY)
+
+
+@pytest.fixture(scope="module")
+def results(tiny):
+    """The notebook's calls, at the tiny sizes."""
     seed_everything(0)
-    p = P
-    base = gx.grokking_baseline(
-        TASKS, p.lrs, p.adamw_seeds, p.adamw_steps, p=p.p, control_seeds=1, record_every=20
-    )
-    grok = gx.grokking(base, TASKS)
-    run1 = gx.equilibrium_run(p.p, p.wl1d_walkers, p.wl1d_steps, p.wl1d_F, p.wl1d_t_rise, 0)
-    points = gx.wand_points(
-        [{"dt": 3e-3, "kT": 0.5, "friction": 0.5}], n_seeds=2, n_steps=20, p=7, seed=0
-    )
+    grok = ex.grokking(ex.adamw_baseline(tiny))
     return dict(
-        ising=gx.ising_validation(p.ising_replicas, p.ising_steps, seed=0),
-        harmonic=gx.harmonic_validation(p.harmonic_groups, p.harmonic_steps, seed=0),
+        ising=ex.ising(tiny),
+        harmonic=ex.harmonic(tiny),
         grok=grok,
-        fixed=gx.FixedNormControl(
-            gx.fixed_norm_widths(p.norm_widths, p.norm_radius, 2, p.norm_steps, p=p.p)
-        ),
-        curve=gx.equilibrium_curve(run1, grok, p.compare_ln_loss),
-        maps=gx.band_maps(
-            [gx.band_map(**pt) for pt in gx.band_map_points(20, p.map_band, 2, p=7, seed=0)]
-        ),
-        wand=gx.WandSweep(points, [gx.wand_point(**pt) for pt in points]),
+        fixed=ex.FixedNormControl(ex.fixed_norm(tiny)),
+        curve=ex.equilibrium_curve(ex.equilibrium(tiny), grok, tiny.compare_ln_loss),
+        maps=ex.band_maps(ex.band_map_sweep(tiny)),
+        wand=ex.WandSweep(ex.wand_sweep.points(tiny), ex.wand_sweep(tiny)),
     )
 
 
-def test_every_claim_is_declared_once_in_the_quick_set_or_out_of_it():
-    ids = set(checks.QUICK) | set(checks.NOT_AT_QUICK)
-    assert not set(checks.QUICK) & set(checks.NOT_AT_QUICK)
-    assert len(checks.QUICK) >= 3 and len(ids) == 12
+def test_the_quick_set_is_v1_v2_v4_and_every_other_claim_says_why_not(tiny, results):
+    report = claims.report(tiny, **results)
+    assert report.quick == ("V1", "V2", "V4")
+    assert all(c.not_at_quick for c in report.claims if not c.quick)
 
 
-def test_report_decides_every_claim_in_the_chapter_order(results):
-    report = checks.report(P, **results)
+def test_report_decides_every_claim_in_the_chapter_order(tiny, results):
+    report = claims.report(tiny, **results)
     ids = [c.id for c in report.claims]
     assert ids == ["V1", "V2", "V3", "V4", "C1", "C2", "C3", "C5", "C6", "C8", "C11", "C12"]
     assert all(isinstance(c.verdict, Verdict) for c in report.claims)
@@ -90,8 +81,8 @@ def test_report_decides_every_claim_in_the_chapter_order(results):
     assert report.to_dict()["scope"]["replication"] == "partial"
 
 
-def test_displayed_value_comes_from_the_deciding_estimate(results):
-    report = checks.report(P, **results)
+def test_displayed_value_comes_from_the_deciding_estimate(tiny, results):
+    report = claims.report(tiny, **results)
     v4 = next(c for c in report.claims if c.id == "V4")
     assert v4.estimates[""].value == results["harmonic"].temperature.value
 
@@ -101,7 +92,7 @@ def test_displayed_value_comes_from_the_deciding_estimate(results):
     [
         lambda r: figures.ising_convergence(r["ising"]),
         lambda r: figures.harmonic_entropy(r["harmonic"]),
-        lambda r: figures.accuracy_curves(r["grok"], TASKS),
+        lambda r: figures.accuracy_curves(r["grok"], ex.TASKS),
         lambda r: figures.adamw_paths(r["grok"]),
         lambda r: figures.fixed_norm_curves(r["fixed"], 30.0),
         lambda r: figures.equilibrium_curve(r["curve"]),

@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from grokutils.chapters.glass_relaxation import experiments as gx
+from grokutils.core import dry_run, params
 from grokutils.core.seeding import seed_everything
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.exact_dos import IsingMoves, harmonic_exact_entropy, ising_exact_dos
@@ -204,3 +206,52 @@ def test_descending_curve_reads_each_run_on_its_new_lows_only():
     acc = np.array([[0.0, 0.5, 0.9, 1.0]])
     curve = gx.descending_curve(ln_loss, acc, axis)
     assert curve == pytest.approx([0.875, 0.625, 0.25])
+
+
+# --- the registry: what the notebook runs and the dry run times ------------------------------
+
+DECLARED = [
+    "ising",
+    "harmonic",
+    "adamw_baseline",
+    "fixed_norm",
+    "equilibrium",
+    "band_map_sweep",
+    "wand_sweep",
+]
+
+
+def _preset(name: str):
+    return params.load("04_glass_relaxation", name, presets_dir="chapters/presets")
+
+
+def test_the_registry_declares_each_experiment_once_with_the_presets_sizes():
+    assert [e.key for e in gx.EXPERIMENTS] == DECLARED
+    assert gx.start == gx.EXPERIMENTS.start
+    changed = _preset("quick").with_values(adamw_steps=400, map_steps=500, wand_kTs=[0.5, 1.0])
+    assert gx.EXPERIMENTS["adamw_baseline"].full_steps(changed) == 400
+    assert gx.EXPERIMENTS["adamw_baseline"].at_steps(changed, 3).adamw_steps == 3
+    maps = gx.band_map_sweep.points(changed)
+    assert [pt["n_steps"] for pt in maps] == [500, 500]
+    # a dry-run cut shortens the map but keeps the full run's WL factor schedule
+    assert gx.band_map_sweep.cut(maps[0], 20, changed) == dict(maps[0], n_steps=20)
+    assert len(gx.wand_sweep.points(changed)) == 2 and "2 (Δt, kT, γ)" in gx.wand_sweep.sizes(
+        changed
+    )
+
+
+@pytest.mark.parametrize("preset", params.PRESETS)
+def test_the_dry_run_builds_one_probe_per_experiment_at_every_preset(preset):
+    p = _preset(preset)
+    probes = dry_run.probes(p, gx.EXPERIMENTS)
+    assert [probe.name for probe in probes] == [e.name for e in gx.EXPERIMENTS]
+    assert all(probe.steps >= 1 and probe.scales for probe in probes)
+    assert probes[-1].repeats == len(p.wand_dts) * len(p.wand_kTs) * len(p.wand_frictions)
+
+
+def test_every_experiment_flushes_denormal_floats_first():
+    if not torch.set_flush_denormal(False):
+        pytest.skip("this CPU cannot flush denormal floats")
+    tiny = _preset("quick").with_values(ising_replicas=2, ising_steps=300)
+    gx.ising(tiny)
+    assert (torch.tensor([1e-40]) * 1.0).item() == 0.0

@@ -11,7 +11,7 @@ import pytest
 import grokutils.chapters.guess_and_check.experiments as gc
 from grokutils.chapters.guess_and_check.sampler import Conditioned
 from grokutils.chapters.guess_and_check.task import make_task
-from grokutils.core import params
+from grokutils.core import dry_run, params
 
 
 def _table(mean, prior=None, p_accept=None):
@@ -118,7 +118,7 @@ def test_data_seeds_are_paired_across_sweeps(quick):
 
 
 def test_width_grid_is_activation_major_with_naive_rejection_at_the_narrowest_width(quick):
-    points = gc.width_points(quick, gc.data_seeds(quick))
+    points = gc.width_points(quick)
     assert len(points) == len(quick.activations) * len(quick.widths)
     assert [(pt["activation"], pt["width"]) for pt in points[:3]] == [
         ("linear", k) for k in quick.widths
@@ -129,21 +129,24 @@ def test_width_grid_is_activation_major_with_naive_rejection_at_the_narrowest_wi
 
 def test_depth_grids_use_the_depth_sweeps_data_sets(quick):
     seeds = gc.data_seeds(quick)
-    depth = gc.depth_points(quick, seeds)
+    depth = gc.depth_points(quick)
     assert [pt["depth"] for pt in depth[:3]] == quick.depths
     assert all(pt["seeds"] == seeds[: quick.n_seeds_depth] for pt in depth)
-    limit = gc.limit_point(quick, seeds)
+    limit = gc.limit_point(quick)
     assert (limit["activation"], limit["depth"]) == ("linear", None)
-    check = gc.check_points(quick, seeds)
+    check = gc.check_points(quick)
     assert [pt["eps"] for pt in check] == [quick.check_eps] * len(quick.check_depths)
-    assert all(pt["replicas"] >= 4 and pt["naive_draws"] == quick.naive_draws for pt in check)
+    assert all(pt["replicas"] >= 4 for pt in check)
+    naive = gc.naive_check_points(quick)
+    assert [pt["depth"] for pt in naive] == [pt["depth"] for pt in check]
+    assert all(pt["n_draws"] == quick.naive_draws for pt in naive)
+    assert all(pt["seeds"] == seeds[: quick.n_seeds_depth] for pt in check + naive)
 
 
 def test_gd_grids_take_the_official_initialisation_scales(quick):
-    seeds = gc.data_seeds(quick)
-    width = gc.gd_width_points(quick, seeds)
+    width = gc.gd_width_points(quick)
     assert {pt["init_scale"] for pt in width} == {1e-3} and {pt["depth"] for pt in width} == {2}
-    depth = gc.gd_depth_points(quick, seeds)
+    depth = gc.gd_depth_points(quick)
     assert [pt["init_scale"] for pt in depth] == [
         gc.official_init_scale(pt["depth"], pt["activation"]) for pt in depth
     ]
@@ -162,7 +165,7 @@ def test_gd_table_stacks_the_record_100_steps_before_the_last():
 
 def test_gd_depth_points_give_leaky_relu_its_own_step_count():
     paper = params.load("03_guess_and_check", "paper", presets_dir="chapters/presets")
-    steps = {(pt["activation"], pt["depth"]): pt["steps"] for pt in gc.gd_depth_points(paper, [0])}
+    steps = {(pt["activation"], pt["depth"]): pt["steps"] for pt in gc.gd_depth_points(paper)}
     assert {s for (a, _), s in steps.items() if a != "leaky_relu"} == {20000}
     assert {s for (a, _), s in steps.items() if a == "leaky_relu"} == {50000}
 
@@ -192,3 +195,54 @@ def test_prior_chance_of_linear_nets_has_its_closed_form_levels():
     excess = task.b_star.square().sum(-1) / task.n_test
     np.testing.assert_allclose(task.prior_chance_linear(normalised=False), 1 / 5 + excess)
     np.testing.assert_allclose(task.prior_chance_linear(normalised=True), 1 / 25 + excess)
+
+
+# --- the registry: what the notebook runs and the dry run times ------------------------------
+
+DECLARED = [
+    "width_sweep",
+    "check_subset_simulation",
+    "check_naive_rejection",
+    "gd_width_sweep",
+    "depth_sweep",
+    "depth_limit",
+    "gd_depth_sweep",
+]
+
+
+def test_the_registry_declares_each_sweep_once_with_the_presets_sizes(quick):
+    assert [e.key for e in gc.EXPERIMENTS] == DECLARED
+    assert gc.start == gc.EXPERIMENTS.start
+    changed = quick.with_values(widths=[5, 40, 160, 640], gd_width_steps=500, naive_draws=2000)
+    assert len(gc.width_sweep.points(changed)) == len(quick.activations) * 4
+    assert "640" in gc.width_sweep.sizes(changed)
+    gd = gc.gd_width_sweep
+    assert {gd.point_steps(pt) for pt in gd.points(changed)} == {500}
+    naive = gc.check_naive_rejection
+    assert {naive.point_steps(pt) for pt in naive.points(changed)} == {2000}
+
+
+def test_a_width_point_cut_to_k_feature_draws_scales_every_budget_with_it(quick):
+    narrowest, other = gc.width_points(quick)[:2]
+    k = quick.rbis_inner // 10
+    cut = gc.width_sweep.cut(narrowest, k, quick)
+    assert cut["n_inner"] == k and cut["ess_min"] == pytest.approx(quick.ess_min / 10)
+    assert cut["naive_draws"] == math.ceil(quick.naive_draws / 10)
+    assert cut["n_particles"] == max(math.ceil(quick.ss_particles / 10), gc.MIN_PARTICLES)
+    assert gc.width_sweep.cut(other, k, quick)["naive_draws"] == 0
+
+
+@pytest.mark.parametrize("preset", params.PRESETS)
+def test_the_dry_run_times_each_kind_of_point_at_every_preset(preset):
+    p = params.load("03_guess_and_check", preset, presets_dir="chapters/presets")
+    probes = {probe.name: probe for probe in dry_run.probes(p, gc.EXPERIMENTS)}
+    assert len(probes) == 9 and all(probe.steps >= 1 for probe in probes.values())
+    narrow = probes["G&C width sweep (narrowest width, + naive check)"]
+    assert narrow.steps == p.rbis_inner and narrow.repeats == len(p.activations)
+    assert probes["G&C width sweep (other widths)"].repeats == len(p.activations) * (
+        len(p.widths) - 1
+    )
+    # the check's two samplers are timed apart: subset simulation once in full, naive by draws
+    assert not probes["naive vs SS: subset simulation"].scales
+    assert probes["naive vs SS: naive rejection"].steps == p.naive_draws
+    assert probes["GD depth (Leaky ReLU)"].steps == p.gd_depth_steps_leaky

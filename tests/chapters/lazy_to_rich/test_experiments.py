@@ -15,6 +15,7 @@ from grokutils.chapters.lazy_to_rich.committee_sweep import (
     eigenvector_label_runs,
     single_index_sweep,
 )
+from grokutils.core.seeding import seed_record
 from grokutils.core.trajectory import Trajectory
 
 torch.set_num_threads(1)
@@ -228,14 +229,14 @@ def test_eigenvector_measures_sort_the_ranks_and_normalise_the_losses():
 
 
 def test_chapter_seeds_take_disjoint_blocks_per_offset_and_family():
-    def at(offset):
+    def params(offset):
         units = dict(seeds=[0, 1], sweep_seeds=[0, 1], trend_seeds=[0], n2_seeds=[0])
-        p = types.SimpleNamespace(seed=offset, eig_seeds=[0], mod_seeds=[1], **units)
-        return ex.ChapterSeeds.of(p).as_dict()
+        return types.SimpleNamespace(seed=offset, eig_seeds=[0], mod_seeds=[1], **units)
 
-    one, two = at(1), at(2)
+    one, two = (seed_record(offset, ex.seed_units(params(offset))) for offset in (1, 2))
     assert one["headline"] == [1_000_000, 1_000_001] and one["sweep"] == [1_010_000, 1_010_001]
     assert one["modular"] == [1_050_001]
+    assert vars(ex.ChapterSeeds.of(params(1))) == one  # its fields are the record's families
     seeds_one = [s for seeds in one.values() for s in seeds]
     seeds_two = [s for seeds in two.values() for s in seeds]
     assert len(set(seeds_one)) == len(seeds_one)  # no two families share a seed

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from linear_grokking_tiny import TINY
 
 from grokutils.chapters.linear_grokking import experiments as ex
 from grokutils.chapters.linear_grokking import linear_estimator as le
 from grokutils.chapters.linear_grokking import task as ts
 from grokutils.chapters.linear_grokking import theory as th
-from grokutils.core import params
+from grokutils.core import dry_run, params
 from grokutils.core.trajectory import Trajectory
 
 ETA = 0.01
@@ -214,11 +215,67 @@ def test_lambda_sweep_times_are_the_exact_grokking_steps_of_its_problems():
         },
         presets_dir="chapters/presets",
     )
-    seeds = np.array(ex.seeds_of(p)["one_layer"])
-    sweep = ex.lambda_sweep(p, seeds, STEPS)
-    assert sweep.times.shape == (1, 3, 2, 2)
+    sweep = ex.lambda_sweep(p)
+    assert sweep.t_train.values.shape == sweep.t_gen.values.shape == (1, 3, 2)
     assert set(sweep.curves) == set(p.lambdas)
     t_tr, t_gen = le.grokking_steps(sweep.problems[0.9], eta=ETA, eps=1e-3, t_max=1e9)
-    np.testing.assert_array_equal(sweep.times[0, 2], [t_tr, t_gen])
-    np.testing.assert_array_equal(sweep.delays[0, 2], t_gen - t_tr)
-    assert sweep.curves[0.5].test_loss.shape == (2, len(STEPS))
+    np.testing.assert_array_equal(sweep.t_train.at(eps=1e-3, lam=0.9), t_tr)
+    np.testing.assert_array_equal(sweep.t_gen.at(eps=1e-3, lam=0.9), t_gen)
+    np.testing.assert_array_equal(sweep.delay.at(eps=1e-3, lam=0.9), t_gen - t_tr)
+    assert sweep.curves[0.5].test_loss.shape == (2, len(ex.logged_steps()))
+
+
+def test_an_eps_lambda_grid_selects_cells_by_label_and_sorts_lambda():
+    values = np.arange(12.0).reshape(2, 3, 2)  # [ε, λ, runs]
+    grid = ex.EpsLambdaGrid((1e-3, 1e-5), (0.9, 0.1, 0.5), values)
+    np.testing.assert_array_equal(grid.at(eps=1e-5, lam=0.1), values[1, 1])
+    assert [(e, lam) for e, lam, _ in grid.cells()] == [
+        (1e-3, 0.9),
+        (1e-3, 0.1),
+        (1e-3, 0.5),
+        (1e-5, 0.9),
+        (1e-5, 0.1),
+        (1e-5, 0.5),
+    ]
+    np.testing.assert_array_equal(grid.ascending_lambda(), values[:, [1, 2, 0]])
+
+
+# --- the registry: each experiment declared once, sized by the preset ----------------------------
+
+ORDER = [
+    *("machinery", "lambda_sweep", "output_dimension", "weight_decay", "phase_diagrams"),
+    *("init_scale", "label_noise", "two_layer", "gain_probe", "finite_size"),
+]
+
+
+def test_the_registry_declares_every_experiment_once_in_notebook_order():
+    assert [e.key for e in ex.EXPERIMENTS] == ORDER
+    assert ex.EXPERIMENTS["weight_decay"].needs == ("lambda_sweep",)
+    assert ex.EXPERIMENTS["gain_probe"].needs == ("two_layer",)
+
+
+@pytest.mark.parametrize("preset", ["quick", "book", "paper"])
+def test_the_dry_run_builds_a_probe_per_experiment_at_every_preset(preset):
+    p = params.load("02_linear_grokking", preset, presets_dir="chapters/presets")
+    probes = dry_run.probes(p, ex.EXPERIMENTS)
+    names = [probe.name for probe in probes]
+    assert len(names) == len(set(names)) == len(ex.EXPERIMENTS)
+    assert all(probe.steps >= 1 for probe in probes)
+
+
+def test_experiment_sizes_and_steps_follow_the_parameters():
+    p = params.load("02_linear_grokking", "quick", presets_dir="chapters/presets")
+    bigger = p.with_values(d_in=321, seeds=4, horizon=3.0, hidden_widths=[7, 9])
+    for key in ("lambda_sweep", "output_dimension", "init_scale", "label_noise"):
+        assert "d_in=321, 4 seeds" in ex.EXPERIMENTS[key].sizes(bigger), key
+    two_layer = ex.EXPERIMENTS["two_layer"]
+    assert "d_h=[7, 9]" in two_layer.sizes(bigger) and "3.0 × t*_gen" in two_layer.sizes(bigger)
+    assert two_layer.full_steps(bigger) == ex.HORIZON_PARTS
+    assert two_layer.at_steps(bigger, 2).horizon == pytest.approx(3.0 * 2 / ex.HORIZON_PARTS)
+    assert not ex.EXPERIMENTS["lambda_sweep"].scales  # timed once in full
+
+
+def test_the_dry_run_calls_the_notebook_experiments_on_tiny_sizes():
+    p = params.load("02_linear_grokking", "quick", 0, TINY, presets_dir="chapters/presets")
+    for probe in dry_run.probes(p, ex.EXPERIMENTS):  # in order: a need gets its result
+        probe.run(1)

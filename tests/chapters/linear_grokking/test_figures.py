@@ -23,7 +23,7 @@ def p():
 
 @pytest.fixture(scope="module")
 def sweep(p):
-    return ex.lambda_sweep(p, np.array(ex.seeds_of(p)["one_layer"]), ex.logged_steps())
+    return ex.lambda_sweep(p)
 
 
 def _labels(fig):
@@ -43,20 +43,19 @@ def test_theory_panels_late_time_and_phase_diagrams(p):
     fig = figures.late_time(eta=p.eta)
     assert _labels(fig) == ["loss (λ = 0.9)", "asymptotic / exact"]
     plt.close(fig)
-    fig = figures.phase_diagrams(ex.phase_diagrams(5, eps=p.eps, eta=p.eta))
+    fig = figures.phase_diagrams(ex.phase_diagrams(p.with_values(phase_points=5)))
     assert [ax.get_xlabel() for ax in fig.axes[:3]] == ["γ", "γ", "d_out"]
     plt.close(fig)
 
 
 def test_output_dimension_weight_decay_init_and_noise(p, sweep):
-    seeds, steps = np.array(ex.seeds_of(p)["one_layer"]), sweep.steps
-    fig = figures.output_dimension(ex.output_dimension(p, seeds, steps), eps=p.eps)
+    fig = figures.output_dimension(ex.output_dimension(p), eps=p.eps)
     assert _labels(fig)[2] == "Δt_grok theory (GD steps)"
     plt.close(fig)
-    fig = figures.weight_decay(ex.weight_decay(p, sweep, seeds), eps=p.eps)
+    fig = figures.weight_decay(ex.weight_decay(p, sweep), eps=p.eps)
     assert fig.axes[2].get_legend().get_title().get_text() == "shaded: γ > γ_c, no grokking"
     plt.close(fig)
-    init, noise = ex.init_scale(p, seeds), ex.label_noise(p, seeds, steps)
+    init, noise = ex.init_scale(p), ex.label_noise(p)
     fig = figures.init_and_noise(init, noise)
     assert _labels(fig) == ["GD steps (λ = 0.7)", "test loss (dotted: σ²λ/(1-λ))"]
     plt.close(fig)

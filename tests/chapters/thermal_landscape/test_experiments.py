@@ -16,6 +16,8 @@ from grokutils.chapters.thermal_landscape import experiments as ex
 from grokutils.chapters.thermal_landscape import tanh_mlp
 from grokutils.chapters.thermal_landscape.random_labels import random_label_data
 from grokutils.chapters.thermal_landscape.thermal_langevin import thermal_run
+from grokutils.core import dry_run, params
+from grokutils.core.seeding import seed_record
 from grokutils.core.trajectory import Trajectory
 
 TEMPS = np.array([1e-5, 1e-4, 1e-3])
@@ -25,13 +27,48 @@ def test_a_seed_offset_redraws_the_data_sets_the_noise_and_the_toy():
     assert ex.data_seeds_for([0, 1, 2], 0) == [0, 1, 2]
     assert ex.data_seeds_for([0, 1, 2], 3) == [3_000_000, 3_000_001, 3_000_002]
     p = types.SimpleNamespace(seed=3, data_seeds=[0, 1, 2])
-    assert ex.seeds_of(p) == {
+    assert seed_record(p.seed, ex.seed_units(p)) == {
         "data_sets": [3_000_000, 3_000_001, 3_000_002],
         "noise": [3_010_000],
         "toy": [3_020_000],
     }
     with pytest.raises(ValueError, match="seed offset must be in"):
         ex.data_seeds_for([0], -1)
+
+
+@pytest.mark.parametrize("preset", params.PRESETS)
+def test_the_dry_run_probes_every_declared_experiment_at_every_preset(preset):
+    p = params.load("06_thermal_landscape", preset)
+    probes = dry_run.probes(p, ex.EXPERIMENTS)
+    names = [probe.name for probe in probes]
+    assert names == [
+        "temperature sweep (Adam, then Langevin)",
+        "D vs N and width (sizes)",
+        "D vs N and width (widths)",
+        "exponential-wall toy model",
+    ]
+    assert all(probe.sizes and probe.steps >= 1 for probe in probes)
+    widths = len(ex.size_and_width_points(p)[0])
+    assert [probe.repeats for probe in probes] == [1, 1, widths, 1]
+
+
+def test_experiment_sizes_follow_the_parameters():
+    p = params.load("06_thermal_landscape", "paper")
+    sweep, widths = ex.EXPERIMENTS["temperature_runs"], ex.EXPERIMENTS["size_and_width_runs"]
+    toy = ex.EXPERIMENTS["toy_sweep"]
+    assert [e.key for e in ex.EXPERIMENTS] == [
+        "temperature_runs",
+        "size_and_width_runs",
+        "toy_sweep",
+    ]
+    ((_, point, _),) = sweep.representatives(p.with_values(n_steps=4000))
+    assert sweep.point_steps(point) == 4000 // ex.LANGEVIN_UNIT
+    assert toy.full_steps(p.with_values(toy_steps=1000)) == 1000 // ex.TOY_UNIT
+    assert "N=50" in sweep.sizes(p.with_values(n_points=50))
+    (_, sizes, _), (_, widest, _) = widths.representatives(p.with_values(widths=[8, 16]))
+    assert sizes["n_points"] == p.sizes and widest["width"] == 16
+    cut = sweep.cut(point, 5, p)  # a dry-run step: 40 Langevin steps, at most 1 snapshot per 20
+    assert cut["n_steps"] == 200 and cut["n_snapshots"] == 10 and "n_snapshots" not in point
 
 
 def test_noise_seeds_are_averaged_within_a_data_set():
