@@ -78,10 +78,10 @@ def merge(app: Sphinx, env, docnames: set[str], other) -> None:
 
 
 def reread_scorecards(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """A changed chapter changes the scorecard: read its pages again."""
-    if added or changed or removed:
-        return sorted(getattr(env, "grokbook_scorecards", set()))
-    return []
+    """The scorecard's pages are read again at every build: a changed chapter changes them,
+    and so do the archived runs under ``results/``, which Sphinx does not track (an
+    incremental build after the seed runner would show the archives as they were)."""
+    return sorted(getattr(env, "grokbook_scorecards", set()))
 
 
 def render(app: Sphinx, doctree: nodes.document, docname: str) -> None:

@@ -83,3 +83,12 @@ def test_the_agreement_table_says_whether_the_runs_share_unit_seeds(tmp_path):
     archive_reports(tmp_path, *runs)
     table = seed_runner.agreement_markdown("book", root=tmp_path)
     assert "NOT independent, runs at offsets 2 and 3 share 1 unit seed(s)" in table
+
+
+def test_the_scorecard_is_read_again_when_only_the_archives_changed():
+    from types import SimpleNamespace
+
+    from grokutils.build.scorecard import reread_scorecards
+
+    env = SimpleNamespace(grokbook_scorecards={"scorecard"})
+    assert reread_scorecards(None, env, set(), set(), set()) == ["scorecard"]
