@@ -33,18 +33,19 @@ class MiniChapter:
 
 @lru_cache(maxsize=1)
 def mini_chapter() -> MiniChapter:
-    """The chapter's pipeline at the miniature parameters (sweep results cached in a fresh
-    temporary folder, never in the user's cache)."""
+    """The chapter's pipeline at the miniature parameters (sweep results cached in a temporary
+    folder, removed afterwards: never in the user's cache)."""
     p = Params("06_thermal_landscape", "quick", 0, values=VALUES)
     old = os.environ.get("GROKBOOK_CACHE_DIR")
-    os.environ["GROKBOOK_CACHE_DIR"] = tempfile.mkdtemp(prefix="grokbook-06-")
-    try:
-        (traj,) = ex.temperature_runs(p)
-        run = ex.ThermalGrid.of(traj)
-        sizes = ex.size_and_width_sweeps(p, run, ex.size_and_width_runs(p))
-    finally:
-        if old is None:
-            del os.environ["GROKBOOK_CACHE_DIR"]
-        else:
-            os.environ["GROKBOOK_CACHE_DIR"] = old
+    with tempfile.TemporaryDirectory(prefix="grokbook-06-") as cache:
+        os.environ["GROKBOOK_CACHE_DIR"] = cache
+        try:
+            (traj,) = ex.temperature_runs(p)
+            run = ex.ThermalGrid.of(traj)
+            sizes = ex.size_and_width_sweeps(p, run, ex.size_and_width_runs(p))
+        finally:
+            if old is None:
+                del os.environ["GROKBOOK_CACHE_DIR"]
+            else:
+                os.environ["GROKBOOK_CACHE_DIR"] = old
     return MiniChapter(p, traj, run, sizes, ex.curvature(p, run), ex.toy_sweep(p))
