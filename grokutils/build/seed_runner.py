@@ -6,7 +6,8 @@ at a time (one per core); its claims JSON, provenance stamp included, is archive
 notebook kept under ``_build/seeds/<preset>/``. The runner then writes
 ``results/<preset>/agreement.md``: per claim, the verdict at each seed and how many agree,
 whether a claim of the quick set failed anywhere, and every flip between *reproduced* and
-*not reproduced*. Command line (``make seeds``)::
+*not reproduced*; and ``results/<preset>/pooled.json``, every claim decided again on the units of
+all current runs together (:mod:`grokutils.build.pooling`). Command line (``make seeds``)::
 
     python -m grokutils.build.seed_runner --preset quick --seeds 8 --first 101 --jobs 2
     python -m grokutils.build.seed_runner --preset book --seeds 3 --first 1 \
@@ -37,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from grokutils.build import pooling
 from grokutils.build.archive import (
     RESULTS_DIR,
     archive_path,
@@ -319,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = ROOT / RESULTS_DIR / args.preset / "agreement.md"
         summary.write_text(agreement_markdown(args.preset))
         print(f"agreement: {summary.relative_to(ROOT)}")
+        print(f"pooled verdicts: {pooling.write(ROOT, args.preset).relative_to(ROOT)}")
     crashed = [f"{r.chapter} seed {r.seed}" for r in runs if r.report is None]
     if crashed:
         print("crashed before their claims: " + "; ".join(crashed), file=sys.stderr)

@@ -132,7 +132,9 @@ class Claim:
     ``estimates`` maps a part's label to its estimate (one part: label ``""``); ``measured``,
     ``interval`` and ``tolerance`` are the same as text for the tables; ``tolerance_from_run``:
     a bound was a :class:`RunBound`. ``quick``: whether CI asserts the claim at the quick
-    preset; ``not_at_quick``: else why not (the mechanism). Build claims with the constructors,
+    preset; ``not_at_quick``: else why not (the mechanism). ``bounds``: the tolerance of each
+    part as numbers (the rule the pooled verdict applies again), ``diagnosed``: a diagnostic
+    made the claim inconclusive whatever its interval. Build claims with the constructors,
     not directly; each takes ``quick=True`` or ``quick="why it is not asserted at quick"``.
     """
 
@@ -149,6 +151,8 @@ class Claim:
     tolerance_from_run: bool = False
     quick: bool = False
     not_at_quick: str = ""
+    bounds: Mapping[str, Bound] = field(default_factory=dict)
+    diagnosed: bool = False
 
     def __post_init__(self):
         kind = self.source.split(",")[0].strip()
@@ -269,6 +273,7 @@ class Claim:
             diagnostic,
             parts,
             **_quick_fields(quick),
+            diagnosed=True,
         )
 
     @classmethod
@@ -340,6 +345,8 @@ class Claim:
             dict(parts),
             from_run,
             **_quick_fields(quick),
+            bounds=dict(bounds),
+            diagnosed=inconclusive_because is not None,
         )
 
     @property
@@ -375,6 +382,10 @@ class Claim:
             "note": self.note,
             "tolerance_from_run": self.tolerance_from_run,
             "estimates": {k: _json_safe(e.to_dict()) for k, e in self.estimates.items()},
+            "bounds": {
+                k: [_json_number(b.low), _json_number(b.high)] for k, b in self.bounds.items()
+            },
+            "diagnosed": self.diagnosed,
         }
 
 
@@ -424,6 +435,11 @@ def _per_part(bound: float | Mapping[str, float] | None, label: str) -> float | 
             raise ValueError(f"no bound for part {label!r}; bounds are given for {list(bound)}")
         return bound[label]
     return bound
+
+
+def _json_number(x: float) -> float | str:
+    """A float as JSON allows it: ``"inf"``, ``"-inf"`` and ``"nan"`` as text."""
+    return float(x) if math.isfinite(x) else str(float(x))
 
 
 def _json_safe(d: dict) -> dict:

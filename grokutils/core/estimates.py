@@ -46,7 +46,10 @@ class Estimate:
     ``method`` names the interval (``"mean, t"``, ``"median, order statistics"``,
     ``"fraction, Clopper-Pearson"``, ``"bootstrap"``, one of :data:`EXACT_METHODS`, or the
     estimator's own);
-    ``unit`` what the ``n`` units are (``"seeds"``, ``"data sets"``, ``"configurations"``).
+    ``unit`` what the ``n`` units are (``"seeds"``, ``"data sets"``, ``"configurations"``);
+    ``per_unit`` the values the estimate was computed from, one per unit, where the method
+    can be applied again to a larger set of units (a mean, a median, a fraction: 1.0 where
+    the statement holds), so that runs can be pooled; empty otherwise.
     """
 
     value: float
@@ -55,11 +58,15 @@ class Estimate:
     n: int
     method: str
     unit: str = "seeds"
+    per_unit: tuple[float, ...] = ()
 
     def __post_init__(self):
         for name in ("value", "low", "high"):
             object.__setattr__(self, name, float(getattr(self, name)))
         object.__setattr__(self, "n", int(self.n))
+        object.__setattr__(self, "per_unit", tuple(float(v) for v in self.per_unit))
+        if self.per_unit and len(self.per_unit) != self.n:
+            raise ValueError(f"{len(self.per_unit)} per-unit values for {self.n} units")
         if not (math.isnan(self.value) or self.low <= self.value <= self.high):
             raise ValueError(
                 f"estimate {self.value} is outside its interval [{self.low}, {self.high}]"
@@ -84,14 +91,14 @@ class Estimate:
     def mean(cls, samples: Sequence[float] | np.ndarray, *, unit: str = "seeds") -> Estimate:
         """Mean of ``samples`` (shape ``[n]``, one value per independent unit), t interval."""
         x = _units(samples, "mean", allow_inf=False)
-        n = len(x)
+        n, method = len(x), "mean, t"
         if n == 0 or np.isnan(x).any():
-            return cls._nan(n, unit, "mean, t")
+            return cls._nan(n, unit, method, x)
         mean = float(x.mean())
         if n == 1:
-            return cls(mean, -math.inf, math.inf, 1, "mean, t", unit)
+            return cls(mean, -math.inf, math.inf, 1, method, unit, tuple(x))
         half = stats.t.ppf(0.5 + LEVEL / 2, n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
-        return cls(mean, mean - half, mean + half, n, "mean, t", unit)
+        return cls(mean, mean - half, mean + half, n, method, unit, tuple(x))
 
     @classmethod
     def median(cls, samples: Sequence[float] | np.ndarray, *, unit: str = "seeds") -> Estimate:
@@ -99,17 +106,17 @@ class Estimate:
         run that never crossed) with the order-statistic interval ``[x_(k), x_(n+1-k)]``,
         ``k`` the largest rank with coverage >= 95 %; below six units no rank reaches it and
         the interval is unbounded."""
-        x = np.sort(_units(samples, "median", allow_inf=True))
-        n = len(x)
+        values = _units(samples, "median", allow_inf=True)
+        x, n, method = np.sort(values), len(values), "median, order statistics"
         if n == 0 or np.isnan(x).any():
-            return cls._nan(n, unit, "median, order statistics")
+            return cls._nan(n, unit, method, values)
         median = float(np.median(x))
         # P(x_(k) <= median <= x_(n+1-k)) = 1 - 2 P(Binomial(n, 1/2) <= k - 1)
         ks = [k for k in range(1, n // 2 + 1) if 1 - 2 * stats.binom.cdf(k - 1, n, 0.5) >= LEVEL]
         if not ks:
-            return cls(median, -math.inf, math.inf, n, "median, order statistics", unit)
+            return cls(median, -math.inf, math.inf, n, method, unit, tuple(values))
         k = max(ks)
-        return cls(median, float(x[k - 1]), float(x[n - k]), n, "median, order statistics", unit)
+        return cls(median, float(x[k - 1]), float(x[n - k]), n, method, unit, tuple(values))
 
     @classmethod
     def fraction(cls, holds: Sequence[bool] | np.ndarray, *, unit: str = "seeds") -> Estimate:
@@ -125,7 +132,7 @@ class Estimate:
         alpha = 1 - LEVEL
         low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
         high = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
-        return cls(k / n, low, high, n, "fraction, Clopper-Pearson", unit)
+        return cls(k / n, low, high, n, "fraction, Clopper-Pearson", unit, tuple(h.astype(float)))
 
     @classmethod
     def trend(
@@ -211,12 +218,15 @@ class Estimate:
         return cls(float(value), float(low), float(high), int(n), method, unit)
 
     @classmethod
-    def _nan(cls, n: int, unit: str, method: str) -> Estimate:
+    def _nan(cls, n: int, unit: str, method: str, values=()) -> Estimate:
         """No value: no units, or a unit whose value is NaN (a diverged run is not dropped)."""
-        return cls(math.nan, -math.inf, math.inf, n, method, unit)
+        return cls(math.nan, -math.inf, math.inf, n, method, unit, tuple(values))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as JSON allows them: non-finite per-unit values as text (``"inf"``)."""
+        d = asdict(self)
+        d["per_unit"] = [v if math.isfinite(v) else str(v) for v in self.per_unit]
+        return d
 
 
 def _units(samples, what: str, *, allow_inf: bool) -> np.ndarray:

@@ -94,3 +94,12 @@ def test_roundoff_is_exact_on_one_machine_but_not_across_machines():
 def test_an_estimate_outside_its_interval_is_an_error():
     with pytest.raises(ValueError, match="outside its interval"):
         Estimate.from_interval(2.0, 0.0, 1.0, 5, "sampler SE")
+
+
+def test_poolable_estimates_keep_their_per_unit_values_for_the_json():
+    assert Estimate.mean([1.0, 2.0]).per_unit == (1.0, 2.0)
+    assert Estimate.median([3.0, np.inf, 1.0]).to_dict()["per_unit"] == [3.0, "inf", 1.0]
+    assert Estimate.fraction([True, False]).per_unit == (1.0, 0.0)
+    assert Estimate.bootstrap(np.mean, np.arange(4.0)).per_unit == ()  # not poolable
+    with pytest.raises(ValueError, match="per-unit values"):
+        Estimate(1.0, 0.0, 2.0, 3, "mean, t", per_unit=(1.0,))

@@ -1,0 +1,161 @@
+"""Pooled verdicts: each claim decided again on the union of the units of every current archived
+run of a chapter at a preset, with the rule its run applied (issue 24).
+
+A run's claims JSON keeps, for every part of every claim, the values its estimate was computed
+from (``per_unit``, one per independent unit) and its tolerance as numbers (``bounds``). The
+runs of a chapter that ran the same code as the newest one (same code and chapter fingerprints,
+:func:`grokutils.build.archive.is_stale`) and share no unit seed are pooled: the estimate of each
+part is computed again, by its own method, on the per-unit values of all of them, and decided
+with the same bounds. A run's own verdict stays what it is.
+
+A claim is pooled only where that is the same statistic on more units: a mean (t interval), a
+median (order statistics) or a fraction (Clopper-Pearson). A bootstrap of another statistic, an
+exact value, an interval an estimator computed itself, a claim a diagnostic made inconclusive in
+some run, or runs that share a unit seed are reported as not pooled, with the reason.
+
+``results/<preset>/pooled.json``: ``{chapter: {claim_id: {"verdict", "n_units", "runs",
+"source", "estimate", "low", "high", "reason"}}}``; a claim of several parts has ``"parts"``
+(``{label: {"estimate", "low", "high", "n_units"}}``) in place of one estimate.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from grokutils.build.archive import RESULTS_DIR, is_stale, load_archived, shared_unit_seeds
+from grokutils.core.claims import Bound, Verdict, combine
+from grokutils.core.estimates import Estimate
+
+POOLED_FILE = "pooled.json"
+NOT_POOLED = "not pooled"
+
+
+def _fraction(values: np.ndarray, unit: str) -> Estimate:
+    return Estimate.fraction(values.astype(bool), unit=unit)
+
+
+POOLABLE: Mapping[str, Callable[[np.ndarray, str], Estimate]] = {
+    "mean, t": lambda values, unit: Estimate.mean(values, unit=unit),
+    "median, order statistics": lambda values, unit: Estimate.median(values, unit=unit),
+    "fraction, Clopper-Pearson": _fraction,
+}
+"""Methods whose estimate on more units is the same statistic: method -> estimator of
+``(per-unit values [n], unit)``."""
+
+
+def current_runs(reports: Sequence[Mapping]) -> list[Mapping]:
+    """The reports that ran the same code as the newest one (by the stamp's ``finished``)."""
+    stamped = [r for r in reports if r.get("provenance")]
+    if not stamped:
+        return []
+    newest = max(stamped, key=lambda r: r["provenance"].get("finished", ""))
+    return [r for r in stamped if not is_stale(r, newest["provenance"])]
+
+
+def pool_chapter(reports: Sequence[Mapping]) -> dict[str, dict]:
+    """Every claim of the current runs among ``reports`` (one chapter, one preset), pooled."""
+    runs = current_runs(reports)
+    if not runs:
+        return {}
+    shared = shared_unit_seeds(runs)
+    out = {}
+    for claim in runs[-1]["claims"]:
+        versions = [_claim(r, claim["id"]) for r in runs]
+        present = [v for v in versions if v is not None]
+        if shared:
+            out[claim["id"]] = _not_pooled(claim, present, "the runs share unit seeds")
+        else:
+            out[claim["id"]] = pool_claim(present)
+    return out
+
+
+def pool_claim(versions: Sequence[Mapping]) -> dict:
+    """One claim as the runs ``versions`` (claims JSON entries) decided it, pooled."""
+    claim = versions[-1]
+    if reason := _why_not_poolable(versions):
+        return _not_pooled(claim, versions, reason)
+    bounds = {k: Bound(*(float(x) for x in b)) for k, b in claim["bounds"].items()}
+    parts = {}
+    for label, estimate in claim["estimates"].items():
+        values = np.concatenate([_per_unit(v["estimates"][label]) for v in versions])
+        parts[label] = POOLABLE[estimate["method"]](values, estimate["unit"])
+    verdict = combine(bounds[k].decide(e) for k, e in parts.items())
+    entry = {
+        "verdict": verdict.value,
+        "n_units": min(e.n for e in parts.values()),
+        "runs": len(versions),
+        "source": claim["source"],
+        "reason": "",
+    }
+    if list(parts) == [""]:
+        return {**entry, **_numbers(parts[""])}
+    return {**entry, "parts": {k: {**_numbers(e), "n_units": e.n} for k, e in parts.items()}}
+
+
+def pooled(root: Path, preset: str) -> dict[str, dict[str, dict]]:
+    """``{chapter: {claim_id: pooled entry}}`` over the archived runs of ``preset``."""
+    return {
+        chapter: pool_chapter(reports) for chapter, reports in load_archived(root, preset).items()
+    }
+
+
+def write(root: Path, preset: str) -> Path:
+    """Write ``results/<preset>/pooled.json`` and return its path."""
+    path = Path(root) / RESULTS_DIR / preset / POOLED_FILE
+    path.write_text(json.dumps(pooled(root, preset), indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+def _why_not_poolable(versions: Sequence[Mapping]) -> str:
+    claim = versions[-1]
+    if claim["verdict"] == Verdict.NOT_CHECKED.value:
+        return "not checked at this preset"
+    if any(v.get("diagnosed") for v in versions):
+        return "a diagnostic made a run's verdict inconclusive"
+    if any(not v["estimates"] or set(v["estimates"]) != set(v.get("bounds", {})) for v in versions):
+        return "no tolerance recorded for every part"
+    for version in versions:
+        for label, estimate in version["estimates"].items():
+            if estimate["method"] not in POOLABLE:
+                return f"{estimate['method']} is not a statistic of the units alone"
+            if len(estimate.get("per_unit", [])) != estimate["n"]:
+                return "per-unit values not recorded"
+            if estimate["unit"] != claim["estimates"][label]["unit"]:
+                return "the runs' units differ"
+    return ""
+
+
+def _per_unit(estimate: Mapping) -> np.ndarray:
+    return np.array([float(v) for v in estimate["per_unit"]], dtype=float)
+
+
+def _numbers(estimate: Estimate) -> dict:
+    return {
+        "estimate": _finite_or_text(estimate.value),
+        "low": _finite_or_text(estimate.low),
+        "high": _finite_or_text(estimate.high),
+        "method": estimate.method,
+    }
+
+
+def _finite_or_text(x: float) -> float | str:
+    return x if math.isfinite(x) else str(x)
+
+
+def _not_pooled(claim: Mapping, versions: Sequence[Mapping], reason: str) -> dict:
+    return {
+        "verdict": NOT_POOLED,
+        "n_units": 0,
+        "runs": len(versions),
+        "source": claim["source"],
+        "reason": reason,
+    }
+
+
+def _claim(report: Mapping, claim_id: str) -> Mapping | None:
+    return next((c for c in report["claims"] if c["id"] == claim_id), None)

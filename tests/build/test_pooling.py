@@ -1,0 +1,87 @@
+"""Pooled verdicts: the same statistic and rule on the union of the runs' units."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from grokutils.build import pooling
+from grokutils.core import params
+from grokutils.core.claims import Claim
+from grokutils.core.estimates import Estimate
+from grokutils.core.report import ClaimReport, Scope
+
+SCOPE = Scope("partial", "Fig. 1", "d = 5", "Fig. 2")
+STAMP = {"code": "c1", "chapter": "h1"}
+
+
+def report(seed, claims, *, unit_seeds=None, stamp=STAMP, finished="2026-12-06T10:00"):
+    p = params.load("fixture", "quick", presets_dir="tests/fixture_book/chapters/presets")
+    r = ClaimReport(p, scope=SCOPE, unit_seeds=unit_seeds or {"runs": [seed * 100, seed * 100 + 1]})
+    r.add(*claims)
+    data = json.loads(json.dumps(r.to_dict()))
+    data["seed"], data["provenance"] = seed, {**stamp, "finished": finished}
+    return data
+
+
+def mean_claim(values, **kwargs):
+    estimate = Estimate.mean(values)
+    return Claim.check("m", "s", estimate, at_least=1.0, source="prototype", quick=True, **kwargs)
+
+
+def test_a_mean_is_pooled_over_the_units_of_every_run():
+    a, b = [1.2, 0.9, 1.5], [1.3, 1.4, 1.1]
+    runs = [report(1, [mean_claim(a)]), report(2, [mean_claim(b)])]
+    assert all(r["claims"][0]["verdict"] == "inconclusive" for r in runs)  # 3 seeds each
+    pooled = pooling.pool_chapter(runs)["m"]
+    both = Estimate.mean(a + b)
+    assert both.low > 1.0  # six seeds decide what three could not
+    assert pooled["verdict"] == "reproduced" and pooled["n_units"] == 6 and pooled["runs"] == 2
+    assert np.isclose(pooled["estimate"], both.value) and np.isclose(pooled["low"], both.low)
+
+
+def test_fractions_and_parts_pool_part_by_part():
+    def claim(holds):
+        parts = {"linear": Estimate.fraction(holds), "tanh": Estimate.fraction(holds)}
+        return Claim.check("f", "s", parts, at_least=0.5, source="prototype", quick=True)
+
+    runs = [report(k, [claim([True] * 4)]) for k in (1, 2)]
+    assert all(r["claims"][0]["verdict"] == "inconclusive" for r in runs)  # 4/4: [0.40, 1]
+    pooled = pooling.pool_chapter(runs)["f"]
+    assert pooled["verdict"] == "reproduced" and pooled["parts"]["tanh"]["n_units"] == 8
+
+
+def test_what_cannot_be_pooled_says_why():
+    boot = Estimate.bootstrap(np.median, np.arange(5.0))
+    claim = Claim.check("b", "s", boot, at_most=9, source="prototype", quick=True)
+    runs = [report(k, [claim]) for k in (1, 2)]
+    assert pooling.pool_chapter(runs)["b"] == {
+        "verdict": "not pooled",
+        "n_units": 0,
+        "runs": 2,
+        "source": "prototype",
+        "reason": "bootstrap is not a statistic of the units alone",
+    }
+    diagnosed = mean_claim([1.2, 1.3], inconclusive_because="sampler not converged")
+    runs = [report(1, [diagnosed]), report(2, [mean_claim([1.2, 1.3])])]
+    assert "diagnostic" in pooling.pool_chapter(runs)["m"]["reason"]
+    shared = [report(k, [mean_claim([1.2, 1.3])], unit_seeds={"runs": [7, k]}) for k in (1, 2)]
+    assert pooling.pool_chapter(shared)["m"]["reason"] == "the runs share unit seeds"
+
+
+def test_only_runs_of_the_newest_code_are_pooled():
+    old = report(1, [mean_claim([5.0, 6.0])], stamp={"code": "c0", "chapter": "h1"})
+    new = [report(k, [mean_claim([1.2, 1.3])], finished="2026-12-07") for k in (2, 3)]
+    pooled = pooling.pool_chapter([old, *new])["m"]
+    assert pooled["runs"] == 2 and pooled["n_units"] == 4
+
+
+def test_the_seed_runner_writes_pooled_json(tmp_path):
+    folder = tmp_path / "results" / "quick" / "fixture"
+    folder.mkdir(parents=True)
+    for k in (1, 2):
+        text = json.dumps(report(k, [mean_claim([1.2, 1.3, 1.1])]))
+        (folder / f"seed-{k}.json").write_text(text)
+    path = pooling.write(tmp_path, "quick")
+    assert json.loads(path.read_text())["fixture"]["m"]["n_units"] == 6
