@@ -8,8 +8,9 @@ runs of a chapter that ran the same code as the newest one (same code and chapte
 part is computed again, by its own method, on the per-unit values of all of them, and decided
 with the same bounds. A run's own verdict stays what it is.
 
-A claim is pooled only where that is the same statistic on more units: a mean (t interval), a
-median (order statistics) or a fraction (Clopper-Pearson). A bootstrap of another statistic, an
+A claim is pooled only where that is the same statistic on more units
+(:meth:`~grokutils.core.estimates.Estimate.from_units`: a mean, a geometric mean, a median, a
+fraction, a trend of per-unit slopes). A bootstrap of another statistic, an
 exact value, an interval an estimator computed itself, a claim a diagnostic made inconclusive in
 some run, or runs that share a unit seed are reported as not pooled, with the reason.
 
@@ -22,30 +23,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import numpy as np
 
 from grokutils.build.archive import RESULTS_DIR, is_stale, load_archived, shared_unit_seeds
 from grokutils.core.claims import Bound, Verdict, combine
-from grokutils.core.estimates import Estimate
+from grokutils.core.estimates import POOLABLE, Estimate
 
 POOLED_FILE = "pooled.json"
 NOT_POOLED = "not pooled"
-
-
-def _fraction(values: np.ndarray, unit: str) -> Estimate:
-    return Estimate.fraction(values.astype(bool), unit=unit)
-
-
-POOLABLE: Mapping[str, Callable[[np.ndarray, str], Estimate]] = {
-    "mean, t": lambda values, unit: Estimate.mean(values, unit=unit),
-    "median, order statistics": lambda values, unit: Estimate.median(values, unit=unit),
-    "fraction, Clopper-Pearson": _fraction,
-}
-"""Methods whose estimate on more units is the same statistic: method -> estimator of
-``(per-unit values [n], unit)``."""
 
 
 def current_runs(reports: Sequence[Mapping]) -> list[Mapping]:
@@ -80,10 +66,10 @@ def pool_claim(versions: Sequence[Mapping]) -> dict:
     if reason := _why_not_poolable(versions):
         return _not_pooled(claim, versions, reason)
     bounds = {k: Bound(*(float(x) for x in b)) for k, b in claim["bounds"].items()}
-    parts = {}
-    for label, estimate in claim["estimates"].items():
-        values = np.concatenate([_per_unit(v["estimates"][label]) for v in versions])
-        parts[label] = POOLABLE[estimate["method"]](values, estimate["unit"])
+    parts = {
+        label: Estimate.from_units([Estimate.from_dict(v["estimates"][label]) for v in versions])
+        for label in claim["estimates"]
+    }
     verdict = combine(bounds[k].decide(e) for k, e in parts.items())
     entry = {
         "verdict": verdict.value,
@@ -128,10 +114,6 @@ def _why_not_poolable(versions: Sequence[Mapping]) -> str:
             if estimate["unit"] != claim["estimates"][label]["unit"]:
                 return "the runs' units differ"
     return ""
-
-
-def _per_unit(estimate: Mapping) -> np.ndarray:
-    return np.array([float(v) for v in estimate["per_unit"]], dtype=float)
 
 
 def _numbers(estimate: Estimate) -> dict:

@@ -5,15 +5,26 @@ two-sided 95 % interval and the number of independent units (seeds, data sets, r
 comes from. The constructors say how the interval was obtained:
 
 * :meth:`Estimate.mean`: Student-t interval of the mean, ``mean ± t(0.975, n-1) · s/√n``;
-* :meth:`Estimate.median`: distribution-free order-statistic interval of the median;
+* :meth:`Estimate.geometric_mean`: a ratio (or any positive scale) judged on a log scale: the
+  t interval of the mean log, mapped back;
+* :meth:`Estimate.median`: distribution-free order-statistic interval of the median; a run
+  that never crossed within its budget is censored there, not infinite;
+* :meth:`Estimate.trend`: a trend along a swept axis as a per-unit paired effect (each unit's
+  least-squares slope), t interval of the mean slope;
 * :meth:`Estimate.fraction`: Clopper-Pearson interval of the fraction of units where a
-  yes/no statement (a trend, an ordering) holds;
-* :meth:`Estimate.bootstrap`: percentile bootstrap of any statistic of the units (a ratio of
-  medians, a Spearman ρ), resampling units with a fixed seed so the interval is reproducible;
+  yes/no statement holds;
+* :meth:`Estimate.bootstrap`: percentile bootstrap of any statistic of the units, resampling
+  units with a fixed seed; it covers only from :data:`BOOTSTRAP_MIN_UNITS` units, and below
+  that its interval is unbounded;
 * :meth:`Estimate.exact`: a deterministic value (a closed form against its recursion), whose
   interval is the point itself;
 * :meth:`Estimate.from_interval`: an interval an estimator computed itself (a sampler's own
   standard error, an autocorrelation-corrected one).
+
+Which statistic a claim uses follows from the kind of statement, fixed before any number is
+seen (the README's "Statistics" section): a ratio on a log scale, a trend or an ordering on
+per-unit paired effects, a time that may not have come on its budget as censored. Every method
+is used only at unit counts where it covers (``tests/core/test_coverage.py``).
 
 One unit gives no interval: the interval is then ``(-inf, inf)`` and every claim on it is
 inconclusive, which is what one seed can honestly say. A NaN among the units (a diverged run)
@@ -32,6 +43,20 @@ from scipy import stats
 LEVEL = 0.95
 """Coverage of every interval in the book."""
 BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_MIN_UNITS = 32
+"""Fewest units at which the percentile bootstrap covers within Monte Carlo error of 95 % for
+a normal mean (0.86 at 6 units, 0.91 at 16; ``tests/core/test_coverage.py``); below, its
+interval is unbounded."""
+CENSORED_SIDES = ("", "low", "high", "both")
+POOLABLE = (
+    "mean, t",
+    "geometric mean, t on logs",
+    "median, order statistics",
+    "fraction, Clopper-Pearson",
+    "trend: per-unit slope, t",
+)
+"""Methods that are a statistic of their per-unit values alone, so that the same statistic on
+the units of several runs is their pooled estimate (:meth:`Estimate.from_units`)."""
 EXACT_METHODS = ("exact", "round-off", "exact on this run")
 """Methods of one deterministic computation (no sampling interval): a closed form or exact
 count, round-off, and an identity evaluated on a run."""
@@ -49,7 +74,10 @@ class Estimate:
     ``unit`` what the ``n`` units are (``"seeds"``, ``"data sets"``, ``"configurations"``);
     ``per_unit`` the values the estimate was computed from, one per unit, where the method
     can be applied again to a larger set of units (a mean, a median, a fraction: 1.0 where
-    the statement holds), so that runs can be pooled; empty otherwise.
+    the statement holds; a trend: each unit's slope), so that runs can be pooled
+    (:meth:`from_units`); empty otherwise. ``censored_at``: the budget at which a
+    never-crossed unit (``inf`` in ``per_unit``) was censored; ``censored``: which end of the
+    interval censored units left open (``"low"``, ``"high"``, ``"both"`` or ``""``).
     """
 
     value: float
@@ -59,12 +87,16 @@ class Estimate:
     method: str
     unit: str = "seeds"
     per_unit: tuple[float, ...] = ()
+    censored_at: float | None = None
+    censored: str = ""
 
     def __post_init__(self):
         for name in ("value", "low", "high"):
             object.__setattr__(self, name, float(getattr(self, name)))
         object.__setattr__(self, "n", int(self.n))
         object.__setattr__(self, "per_unit", tuple(float(v) for v in self.per_unit))
+        if self.censored not in CENSORED_SIDES:
+            raise ValueError(f"censored must be one of {CENSORED_SIDES}; got {self.censored!r}")
         if self.per_unit and len(self.per_unit) != self.n:
             raise ValueError(f"{len(self.per_unit)} per-unit values for {self.n} units")
         if not (math.isnan(self.value) or self.low <= self.value <= self.high):
@@ -94,29 +126,55 @@ class Estimate:
         n, method = len(x), "mean, t"
         if n == 0 or np.isnan(x).any():
             return cls._nan(n, unit, method, x)
-        mean = float(x.mean())
-        if n == 1:
-            return cls(mean, -math.inf, math.inf, 1, method, unit, tuple(x))
-        half = stats.t.ppf(0.5 + LEVEL / 2, n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
-        return cls(mean, mean - half, mean + half, n, method, unit, tuple(x))
+        return cls(*_t_interval(x), n, method, unit, tuple(x))
 
     @classmethod
-    def median(cls, samples: Sequence[float] | np.ndarray, *, unit: str = "seeds") -> Estimate:
-        """Median of ``samples`` (shape ``[n]``; ``inf`` counts as the largest value, e.g. a
-        run that never crossed) with the order-statistic interval ``[x_(k), x_(n+1-k)]``,
-        ``k`` the largest rank with coverage >= 95 %; below six units no rank reaches it and
-        the interval is unbounded."""
+    def geometric_mean(
+        cls, samples: Sequence[float] | np.ndarray, *, unit: str = "seeds"
+    ) -> Estimate:
+        """Geometric mean of positive ``samples`` (shape ``[n]``: a ratio, a time, one per
+        unit): the t interval of the mean of their logs, mapped back, so a ratio is judged on a
+        log scale (exact coverage for lognormal units). A NaN or non-positive unit makes the
+        estimate NaN; an ``inf`` is refused (say first what a never-crossed run means)."""
+        x = _units(samples, "geometric mean", allow_inf=False)
+        n, method = len(x), "geometric mean, t on logs"
+        if n == 0 or np.isnan(x).any() or (x <= 0).any():
+            return cls._nan(n, unit, method, x)
+        value, low, high = np.exp(_t_interval(np.log(x)))
+        return cls(value, low, high, n, method, unit, tuple(x))
+
+    @classmethod
+    def median(
+        cls,
+        samples: Sequence[float] | np.ndarray,
+        *,
+        unit: str = "seeds",
+        censored_at: float | None = None,
+    ) -> Estimate:
+        """Median of ``samples`` (shape ``[n]``) with the order-statistic interval
+        ``[x_(k), x_(n+1-k)]``, ``k`` the largest rank with coverage >= 95 %; below six units no
+        rank reaches it and the interval is unbounded.
+
+        ``inf`` is a run that never crossed: with ``censored_at`` (the budget) it is censored
+        there, known only to exceed the budget, so an order statistic that falls on it bounds
+        the interval at the budget from below and leaves it open above. A censored run can then
+        count against a claim ``≤ b`` only when the budget exceeds ``b``. Without
+        ``censored_at``, ``inf`` is a value larger than every other."""
         values = _units(samples, "median", allow_inf=True)
         x, n, method = np.sort(values), len(values), "median, order statistics"
+        keep = {"per_unit": tuple(values), "censored_at": censored_at}
         if n == 0 or np.isnan(x).any():
-            return cls._nan(n, unit, method, values)
+            return cls(math.nan, -math.inf, math.inf, n, method, unit, **keep)
         median = float(np.median(x))
         # P(x_(k) <= median <= x_(n+1-k)) = 1 - 2 P(Binomial(n, 1/2) <= k - 1)
         ks = [k for k in range(1, n // 2 + 1) if 1 - 2 * stats.binom.cdf(k - 1, n, 0.5) >= LEVEL]
         if not ks:
-            return cls(median, -math.inf, math.inf, n, method, unit, tuple(values))
+            return cls(median, -math.inf, math.inf, n, method, unit, **keep)
         k = max(ks)
-        return cls(median, float(x[k - 1]), float(x[n - k]), n, method, unit, tuple(values))
+        low = float(x[k - 1])
+        if censored_at is not None and math.isinf(low):
+            low = min(float(censored_at), median)
+        return cls(median, low, float(x[n - k]), n, method, unit, **keep)
 
     @classmethod
     def fraction(cls, holds: Sequence[bool] | np.ndarray, *, unit: str = "seeds") -> Estimate:
@@ -140,16 +198,58 @@ class Estimate:
         values,
         sign: int,
         *,
-        nan: str = "error",
-        strict: bool = True,
+        x: Sequence[float] | np.ndarray | None = None,
+        log: bool = False,
+        censored_at: float | None = None,
         unit: str = "seeds",
     ) -> Estimate:
-        """A trend along a swept axis: the fraction of units whose row of ``values [units, k]``
-        (ordered along the axis) increases (``sign=+1``) or decreases (``-1``), strictly unless
-        ``strict=False``, with its Clopper-Pearson interval. ``nan``: what a NaN entry means,
-        ``"largest"`` (a crossing that never happened, ranked last), ``"smallest"`` or
-        ``"error"`` (refuse); see :func:`monotone_rows`."""
-        return cls.fraction(monotone_rows(values, sign, nan=nan, strict=strict), unit=unit)
+        """A trend along a swept axis as a per-unit paired effect: each unit's least-squares
+        slope of its row of ``values [units, k]`` (of their logs with ``log``, for a time or a
+        ratio) against ``x [k]`` (default the grid positions ``0..k-1``), times ``sign`` (+1:
+        the claim says increasing; -1: decreasing), and the t interval of the mean slope over
+        units. A positive value supports the claim: hold it against ``at_least=0``.
+
+        A never-crossed entry (``inf``) is censored at ``censored_at``: the slope is computed
+        with the budget in its place, which bounds the unit's true slope from one side (raising
+        a censored entry raises ``sign · slope`` where ``sign · (x_j - mean x) > 0``), so the
+        interval is left open on the other side; units bounded from both sides open both ends.
+        A NaN entry (a diverged run) makes the estimate NaN.
+        """
+        rows = np.atleast_2d(np.asarray(values, dtype=float))
+        if rows.ndim != 2 or rows.shape[1] < 2:
+            raise ValueError(f"a trend needs values [units, k >= 2]; got shape {rows.shape}")
+        if sign not in (1, -1):
+            raise ValueError(f"sign must be +1 (increasing) or -1 (decreasing); got {sign!r}")
+        pos = np.arange(rows.shape[1], dtype=float) if x is None else np.asarray(x, float)
+        if pos.shape != (rows.shape[1],) or np.ptp(pos) == 0:
+            raise ValueError(f"x must be {rows.shape[1]} distinct positions; got {pos}")
+        censored_cells = np.isinf(rows)
+        if censored_cells.any() and censored_at is None:
+            raise ValueError("values contain inf: give censored_at, the budget it stands for")
+        method = "trend: per-unit slope, t"
+        n = rows.shape[0]
+        if np.isnan(rows).any() or (log and (rows <= 0).any()):
+            return cls._nan(n, unit, method)
+        if censored_cells.any():
+            rows = np.where(censored_cells, float(censored_at), rows)
+        if log:
+            rows = np.log(rows)
+        lever = pos - pos.mean()
+        slopes = sign * (rows - rows.mean(1, keepdims=True)) @ lever / (lever @ lever)
+        raises = censored_cells & (sign * lever > 0)  # the true slope is larger
+        lowers = censored_cells & (sign * lever < 0)
+        side = {(False, False): "", (True, False): "high", (False, True): "low"}.get(
+            (raises.any(), lowers.any()), "both"
+        )
+        return cls._from_effects(slopes, method, unit, side)
+
+    @classmethod
+    def _from_effects(cls, effects: np.ndarray, method: str, unit: str, censored: str):
+        """Mean of per-unit effects with its t interval, opened where ``censored`` says."""
+        value, low, high = _t_interval(effects)
+        low = -math.inf if censored in ("low", "both") else low
+        high = math.inf if censored in ("high", "both") else high
+        return cls(value, low, high, len(effects), method, unit, tuple(effects), None, censored)
 
     @classmethod
     def bootstrap(
@@ -163,14 +263,16 @@ class Estimate:
 
         Every array in ``samples`` has the units along axis 0 (shape ``[n, ...]``); they are
         resampled together, so paired measurements stay paired. Resamples whose statistic
-        is not finite are dropped; if more than 5 % are, the interval is unbounded.
+        is not finite are dropped; if more than 5 % are, the interval is unbounded. Below
+        :data:`BOOTSTRAP_MIN_UNITS` units the percentile interval does not cover (0.86 at six
+        units for a normal mean), so it is unbounded there too.
         """
         arrays = [np.asarray(s) for s in samples]
         n = len(arrays[0])
         if any(len(a) != n for a in arrays):
             raise ValueError("bootstrap samples must have the same number of units along axis 0")
         value = float(statistic(*arrays)) if n else math.nan
-        if n < 2 or math.isnan(value):
+        if n < BOOTSTRAP_MIN_UNITS or math.isnan(value):
             return cls(value, -math.inf, math.inf, n, "bootstrap", unit)
         rng = np.random.default_rng(BOOTSTRAP_SEED)
         draws = np.array(
@@ -218,6 +320,49 @@ class Estimate:
         return cls(float(value), float(low), float(high), int(n), method, unit)
 
     @classmethod
+    def from_units(cls, estimates: Sequence[Estimate]) -> Estimate:
+        """The same statistic on the union of the units of ``estimates`` (one per run, same
+        method and unit): pooled evidence. Raises ValueError for a method that is not a
+        statistic of its per-unit values alone (a bootstrap of another statistic, an exact
+        value, an estimator's own interval) or an estimate without per-unit values."""
+        first = estimates[0]
+        if any((e.method, e.unit) != (first.method, first.unit) for e in estimates):
+            raise ValueError("pooled estimates must share their method and unit")
+        if first.method not in POOLABLE:
+            raise ValueError(f"{first.method} is not a statistic of the per-unit values alone")
+        if any(len(e.per_unit) != e.n for e in estimates):
+            raise ValueError("per-unit values not recorded")
+        values = np.concatenate([np.asarray(e.per_unit, dtype=float) for e in estimates])
+        budgets = [e.censored_at for e in estimates if e.censored_at is not None]
+        censored_at = min(budgets) if budgets else None
+        sides = {e.censored for e in estimates} - {""}
+        censored = "" if not sides else sides.pop() if len(sides) == 1 else "both"
+        pool = {
+            "mean, t": lambda: cls.mean(values, unit=first.unit),
+            "geometric mean, t on logs": lambda: cls.geometric_mean(values, unit=first.unit),
+            "median, order statistics": lambda: cls.median(
+                values, unit=first.unit, censored_at=censored_at
+            ),
+            "fraction, Clopper-Pearson": lambda: cls.fraction(values > 0.5, unit=first.unit),
+            "trend: per-unit slope, t": lambda: cls._from_effects(
+                values, first.method, first.unit, censored
+            ),
+        }
+        return pool[first.method]()
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Estimate:
+        """The inverse of :meth:`to_dict` (non-finite numbers written as text)."""
+        fields = {k: d[k] for k in ("value", "low", "high", "n", "method", "unit")}
+        extra = {
+            "per_unit": tuple(float(v) for v in d.get("per_unit", ())),
+            "censored_at": None if d.get("censored_at") is None else float(d["censored_at"]),
+            "censored": d.get("censored", ""),
+        }
+        return cls(**{k: float(v) if k in ("value", "low", "high") else v
+                      for k, v in fields.items()}, **extra)
+
+    @classmethod
     def _nan(cls, n: int, unit: str, method: str, values=()) -> Estimate:
         """No value: no units, or a unit whose value is NaN (a diverged run is not dropped)."""
         return cls(math.nan, -math.inf, math.inf, n, method, unit, tuple(values))
@@ -226,7 +371,18 @@ class Estimate:
         """The fields as JSON allows them: non-finite per-unit values as text (``"inf"``)."""
         d = asdict(self)
         d["per_unit"] = [v if math.isfinite(v) else str(v) for v in self.per_unit]
+        if self.censored_at is not None and not math.isfinite(self.censored_at):
+            d["censored_at"] = str(self.censored_at)
         return d
+
+
+def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
+    """Mean of ``x [n]`` (n >= 1, finite) with its Student-t 95 % interval; unbounded at n = 1."""
+    mean, n = float(x.mean()), len(x)
+    if n == 1:
+        return mean, -math.inf, math.inf
+    half = stats.t.ppf(0.5 + LEVEL / 2, n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half
 
 
 def _units(samples, what: str, *, allow_inf: bool) -> np.ndarray:

@@ -66,8 +66,8 @@ def test_fraction_is_clopper_pearson():
 
 def test_bootstrap_is_reproducible_and_resamples_pairs_together():
     rng = np.random.default_rng(3)
-    x = rng.normal(size=30)
-    y = x + 0.1 * rng.normal(size=30)
+    x = rng.normal(size=40)
+    y = x + 0.1 * rng.normal(size=40)
 
     def rho(a, b):
         return stats.spearmanr(a, b).statistic
@@ -77,6 +77,66 @@ def test_bootstrap_is_reproducible_and_resamples_pairs_together():
     assert first.low > 0.8  # pairs kept together: a near-perfect correlation stays one
     with pytest.raises(ValueError, match="same number of units"):
         Estimate.bootstrap(rho, x, y[:-1])
+
+
+def test_bootstrap_below_its_covering_unit_count_gives_no_interval():
+    e = Estimate.bootstrap(np.mean, np.arange(31.0))
+    assert e.value == 15.0 and (e.low, e.high) == (-math.inf, math.inf)
+
+
+def test_geometric_mean_is_the_t_interval_of_the_logs_mapped_back():
+    x = np.array([0.5, 1.0, 2.0, 4.0])
+    e = Estimate.geometric_mean(x)
+    logs = Estimate.mean(np.log(x))
+    assert e.value == pytest.approx(math.exp(logs.value))
+    assert (e.low, e.high) == pytest.approx((math.exp(logs.low), math.exp(logs.high)))
+    assert Estimate.geometric_mean([1.0, 0.0, 2.0]).is_nan  # no log of a zero ratio
+    with pytest.raises(ValueError, match="never-crossed"):
+        Estimate.geometric_mean([1.0, math.inf])
+
+
+def test_a_censored_median_is_bounded_by_the_budget_not_by_infinity():
+    runs = [math.inf] * 8  # none crossed within a budget of 1500 steps
+    censored = Estimate.median(runs, censored_at=1500.0)
+    assert (censored.low, censored.high) == (1500.0, math.inf)
+    # a claim "≤ 4590 steps" cannot be refuted by a budget of 1500, only by one above 4590
+    assert censored.low < 4590 < Estimate.median(runs, censored_at=6000.0).low
+    assert Estimate.median(runs).low == math.inf  # without a budget inf is a value
+
+
+def test_trend_is_the_mean_per_unit_slope_with_a_t_interval():
+    rows = np.array([[1.0, 2.0, 3.0], [1.0, 3.0, 5.0], [2.0, 2.5, 3.0]])
+    e = Estimate.trend(rows, +1)
+    assert e.per_unit == pytest.approx((1.0, 2.0, 0.5))
+    assert e.value == pytest.approx(Estimate.mean([1.0, 2.0, 0.5]).value)
+    assert Estimate.trend(rows, -1).value == pytest.approx(-e.value)
+    on_log = Estimate.trend(np.exp(rows), +1, x=[0.0, 2.0, 4.0], log=True)
+    assert on_log.per_unit == pytest.approx((0.5, 1.0, 0.25))
+    assert Estimate.trend([[1.0, math.nan]] * 3, +1).is_nan
+
+
+def test_a_censored_trend_is_open_on_the_side_its_budget_cannot_speak_to():
+    late = np.array([[1.0, 2.0, math.inf], [1.0, 3.0, 4.0], [1.0, 2.5, 3.5]])
+    up = Estimate.trend(late, +1, censored_at=5.0)  # never crossed at the far end
+    assert up.censored == "high" and up.high == math.inf and math.isfinite(up.low)
+    down = Estimate.trend(late, -1, censored_at=5.0)
+    assert down.censored == "low" and down.low == -math.inf
+    with pytest.raises(ValueError, match="censored_at"):
+        Estimate.trend(late, +1)
+
+
+def test_pooling_applies_the_same_statistic_to_the_union_of_units():
+    a, b = [1.0, 2.0, 3.0], [2.0, 4.0]
+    for build in (Estimate.mean, Estimate.geometric_mean, Estimate.median):
+        assert Estimate.from_units([build(a), build(b)]) == build(a + b)
+    trend = Estimate.from_units([Estimate.trend([[1.0, 2.0]] * 2, 1), Estimate.trend([[1.0, 4.0]], 1)])
+    assert trend.per_unit == (1.0, 1.0, 3.0) and trend.method.startswith("trend")
+    with pytest.raises(ValueError, match="per-unit values alone"):
+        Estimate.from_units([Estimate.bootstrap(np.mean, np.arange(40.0))] * 2)
+    with pytest.raises(ValueError, match="share their method"):
+        Estimate.from_units([Estimate.mean(a), Estimate.median(a)])
+    e = Estimate.median([3.0, math.inf], censored_at=9.0)
+    assert Estimate.from_dict(e.to_dict()) == e
 
 
 def test_exact_value_has_a_zero_width_interval():
