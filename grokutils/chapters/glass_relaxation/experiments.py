@@ -512,7 +512,7 @@ def descending_curve(ln_loss: np.ndarray, acc: np.ndarray, axis: Axis) -> np.nda
 
 def fixed_norm_widths(
     widths: Sequence[int],
-    radius: float,
+    rms: float,
     n_seeds: int,
     n_steps: int,
     *,
@@ -522,13 +522,16 @@ def fixed_norm_widths(
     seed: int = 0,
 ) -> dict[int, Trajectory]:
     """The norm-constrained control (paper Sec. 4.2, Omnigrok): AdamW without weight decay,
-    every network rescaled to global norm ``radius`` after every step, for hidden widths
-    ``widths`` (embedding ``d = 3·h/8``), ``n_seeds`` networks each. Task x+y."""
+    every network rescaled after every step to the global norm ``rms · √(parameters)`` (the
+    paper's ‖θ‖ = 30 for 2.15e5 parameters is ``rms`` 0.065, a norm per parameter that carries
+    over to another size), for hidden widths ``widths`` (embedding ``d = 3·h/8``), ``n_seeds``
+    networks each. Task x+y."""
     out = {}
     for h in widths:  # different widths cannot share one tensor
         model = EmbedMLP(p, d=max(4, 3 * h // 8), h=h)
         data = ModularData.build(["x+y"] * n_seeds, p)
         theta = model.init(n_seeds, seed)
+        radius = rms * math.sqrt(theta.shape[1])
         theta = theta * radius / theta.norm(dim=1, keepdim=True)
         out[h] = train_adamw(
             model,
@@ -546,17 +549,17 @@ def fixed_norm_widths(
 @EXPERIMENTS.add(
     "fixed-norm control",
     sizes=lambda p: (
-        f"p={p.p}, widths {p.norm_widths} × {p.norm_seeds} seeds, radius {p.norm_radius}"
+        f"p={p.p}, widths {p.norm_widths} × {p.norm_seeds} seeds, norm/√params {p.norm_rms}"
     ),
     steps="norm_steps",
     few=50,
 )
 def fixed_norm(p: Params) -> dict[int, Trajectory]:
     """The run's norm-constrained control (C8): :func:`fixed_norm_widths` at the preset's
-    widths, radius and budget."""
+    widths, norm per √parameter and budget."""
     flush_denormals()
     return fixed_norm_widths(
-        p.norm_widths, p.norm_radius, p.norm_seeds, p.norm_steps, p=p.p, seed=Seeds.of(p).fixed_norm
+        p.norm_widths, p.norm_rms, p.norm_seeds, p.norm_steps, p=p.p, seed=Seeds.of(p).fixed_norm
     )
 
 
@@ -589,6 +592,24 @@ class FixedNormControl:
     def holds(self) -> np.ndarray:
         """C8 per seed: :func:`fixed_norm_holds`."""
         return fixed_norm_holds(self.trajs)
+
+    def radius_text(self, rms: float, p: int) -> str:
+        """The fixed global norm ``rms · √(parameters)`` of each width, ``"h 32: 4.98; ..."``."""
+        return "; ".join(
+            f"h {h}: {rms * math.sqrt(EmbedMLP(p, d=max(4, 3 * h // 8), h=h).n_params):.3g}"
+            for h in self.trajs
+        )
+
+    def censored(self, n_steps: int, ratio: float = 2.0, min_steps: float = 100.0) -> np.ndarray:
+        """``[S]`` bools: a seed whose test accuracy did not reach 95 % within ``n_steps`` at
+        some width while the budget is shorter than the claim's tolerance there (``ratio`` ×
+        its train 95 % step, or ``min_steps``), so its delay is unknown, not too long."""
+        test = np.array([o.first_reaching("test_acc", GROKKED) for o in self.trajs.values()])
+        train = np.array([o.first_reaching("train_acc", GROKKED) for o in self.trajs.values()])
+        with np.errstate(invalid="ignore"):
+            reached_train = np.where(np.isfinite(train), train, n_steps)
+            short = n_steps < ratio * np.maximum(reached_train, min_steps)
+        return (~np.isfinite(test) & short).any(0)
 
 
 # ------------------------------------------------------------- 1-D WLMD equilibrium curve

@@ -102,13 +102,15 @@ def adamw_paths(grok: Grokking):
     return fig
 
 
-def fixed_norm_curves(fixed: FixedNormControl, radius: float):
-    """Train and test accuracy of the fixed-norm control, one panel per hidden width."""
+def fixed_norm_curves(fixed: FixedNormControl, rms: float, p: int):
+    """Train and test accuracy of the fixed-norm control, one panel per hidden width, each at
+    the global norm ``rms · √(parameters)`` of its width."""
     fig, axes = panels(len(fixed.trajs), width=10, height=2.9, sharey=True)
-    for ax, (h, traj) in zip(axes, fixed.trajs.items(), strict=True):
+    radii = fixed.radius_text(rms, p).split("; ")
+    for ax, (h, traj), radius in zip(axes, fixed.trajs.items(), radii, strict=True):
         band(ax, traj.steps, traj.train_acc, label="train")
         band(ax, traj.steps, traj.test_acc, label="test")
-        ax.set(xlabel="AdamW steps", title=f"hidden {h}, ‖θ‖ = {radius:g}")
+        ax.set(xlabel="AdamW steps", title=f"{radius.replace('h ', 'hidden ')}: ‖θ‖")
     axes[0].set_ylabel("accuracy")
     axes[0].legend()
     return fig

@@ -94,7 +94,7 @@ def test_displayed_value_comes_from_the_deciding_estimate(tiny, results):
         lambda r: figures.harmonic_entropy(r["harmonic"]),
         lambda r: figures.accuracy_curves(r["grok"], ex.TASKS),
         lambda r: figures.adamw_paths(r["grok"]),
-        lambda r: figures.fixed_norm_curves(r["fixed"], 30.0),
+        lambda r: figures.fixed_norm_curves(r["fixed"], 0.0647, 31),
         lambda r: figures.equilibrium_curve(r["curve"]),
         lambda r: figures.band_maps(r["maps"]),
         lambda r: figures.wand_sweep(r["wand"]),
