@@ -9,6 +9,8 @@
 #   make lint   ruff check + format check, notebooks included
 #   make seeds  every chapter at PRESET for SEEDS seed offsets (archived in results/PRESET/)
 #   make parameters  rewrite the chapters' parameters cells from chapters/presets/*.yaml
+#   make power  the units each of the paper's claims needs for power 0.8, from the archived
+#               runs of PRESET (default book) as the pilot (results/PRESET/power.json)
 #   make projections  dry-run every chapter at PRESET (default paper), one at a time, and
 #               archive each projection in results/PRESET/<chapter>/dry-run.json
 
@@ -28,7 +30,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book pdf test refs lint clean chromium tex seeds parameters projections
+.PHONY: book pdf test refs lint clean chromium tex seeds parameters projections power
 
 # requirements.txt is the lock (every package, pinned with its hashes; generated from
 # requirements.in, see the README); grokutils itself is installed editable on top, with the
@@ -110,6 +112,10 @@ seeds: $(INSTALLED)
 	$(BIN)/python -m grokutils.build.seed_runner --preset $(PRESET) --seeds $(SEEDS) \
 	  --first $(FIRST_SEED) --jobs $(JOBS) $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
 	  $(if $(DEVICE),--device $(DEVICE))
+
+power: PRESET = book
+power: $(INSTALLED)
+	$(BIN)/python -m grokutils.build.power --preset $(PRESET)
 
 # One at a time: a projection timed beside another run would be inflated by it.
 projections: PRESET = paper

@@ -1,0 +1,236 @@
+"""Power by design: how many pooled units each of the paper's claims needs (issue 24).
+
+The rule, fixed before any evidence run and applied the same way to every claim:
+
+1. The **pilot** is the current archived runs of the preset (same code and chapter
+   fingerprints as the newest run, :func:`grokutils.build.pooling.current_runs`); a part with
+   fewer than :data:`MIN_PILOT_UNITS` pooled units there takes its per-unit values from the
+   current ``quick`` runs as well (smaller sizes: the spread is a guide, and the table says so).
+2. The **effect** is the pilot's own: a true value distributed as the pilot's per-unit values
+   (the paper mostly gives a direction, not a value to hold as the truth).
+3. For ``n`` units, :data:`SIMULATIONS` samples of ``n`` values are drawn with replacement from
+   the pilot's per-unit values and decided with the claim's own statistic
+   (:meth:`~grokutils.core.estimates.Estimate.from_units`) and bounds. The **power** at ``n`` is
+   the fraction of samples decided either way (reproduced or not reproduced).
+4. The claim **needs** the smallest ``n`` (up to :data:`MAX_UNITS`) with power >= 0.8; a claim
+   of several parts needs the largest over its parts. ``runs`` = that ``n`` over the units one
+   run gives; ``cost`` = runs × the mean wall time of the pilot's runs, on two processes.
+   A claim whose ``n`` exceeds :data:`MAX_UNITS` or whose cost exceeds :data:`REACH_HOURS` is
+   out of reach on this machine (a candidate for the paper-scale issue).
+
+A pilot whose per-unit values are all equal makes every sample decide at the smallest ``n``: the
+table flags it (``spread 0``), since the rule then gives a lower bound.
+
+Command line (``make power``)::
+
+    python -m grokutils.build.power --preset book
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grokutils.build.archive import RESULTS_DIR, load_archived
+from grokutils.build.pooling import current_runs
+from grokutils.core.claims import Bound, Verdict
+from grokutils.core.estimates import POOLABLE, Estimate
+
+TARGET_POWER = 0.8
+SIMULATIONS = 400
+MAX_UNITS = 256
+MIN_PILOT_UNITS = 3
+REACH_HOURS = 6.0
+"""Wall hours of a chapter's runs on this two-core machine above which a claim is out of reach."""
+POWER_FILE = "power.json"
+POWER_SEED = 20_261_206
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one claim of the paper needs: ``units`` pooled units for power >= 0.8 (None: more
+    than :data:`MAX_UNITS`, or not a pooled statistic: ``reason``), ``runs`` runs of the preset,
+    ``cost_h`` their wall hours on two processes, and the pilot it came from."""
+
+    chapter: str
+    claim: str
+    method: str
+    pilot: str
+    pilot_units: int
+    units_per_run: int
+    units: int | None
+    runs: int | None
+    cost_h: float | None
+    reach: bool
+    reason: str = ""
+
+
+def part_power(estimate: Mapping, values: np.ndarray, bound: Bound, n: int) -> float:
+    """Fraction of :data:`SIMULATIONS` samples of ``n`` pilot values decided either way."""
+    rng = np.random.default_rng(POWER_SEED + n)
+    decided = 0
+    for _ in range(SIMULATIONS):
+        sample = rng.choice(values, size=n, replace=True)
+        pooled = Estimate.from_units([_like(estimate, sample)])
+        decided += bound.decide(pooled) in (Verdict.REPRODUCED, Verdict.NOT_REPRODUCED)
+    return decided / SIMULATIONS
+
+
+def units_needed(estimate: Mapping, values: np.ndarray, bound: Bound) -> int | None:
+    """Smallest ``n`` in ``[2, MAX_UNITS]`` with :func:`part_power` >= 0.8 (None: none), by
+    doubling then bisection (power grows with ``n`` up to simulation noise)."""
+    low, high = 1, 2
+    while part_power(estimate, values, bound, high) < TARGET_POWER:
+        if high >= MAX_UNITS:
+            return None
+        low, high = high, min(2 * high, MAX_UNITS)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if part_power(estimate, values, bound, mid) >= TARGET_POWER:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def claim_need(chapter: str, runs: Sequence[Mapping], quick: Sequence[Mapping]) -> list[Need]:
+    """A :class:`Need` per claim of the paper in the chapter's current runs ``runs``;
+    ``quick``: the chapter's current quick runs, the pilot of last resort."""
+    hours = np.mean([r["provenance"].get("wall_time_s", math.nan) for r in runs]) / 3600
+    out = []
+    for claim in runs[-1]["claims"]:
+        if not claim["source"].startswith("paper"):
+            continue
+        versions = [c for r in runs for c in r["claims"] if c["id"] == claim["id"]]
+        out.append(_need(chapter, claim, versions, quick, hours))
+    return out
+
+
+def needs(root: Path, preset: str) -> list[Need]:
+    """Every chapter's :func:`claim_need` from the archived runs of ``preset``."""
+    archived, quick = load_archived(root, preset), load_archived(root, "quick")
+    out = []
+    for chapter, reports in archived.items():
+        runs = current_runs(reports)
+        if runs:
+            out += claim_need(chapter, runs, current_runs(quick.get(chapter, [])))
+    return out
+
+
+def _need(chapter, claim, versions, quick, hours) -> Need:
+    base = {"chapter": chapter, "claim": claim["id"]}
+    methods = {e["method"] for e in claim["estimates"].values()}
+    method = ", ".join(sorted(methods)) or "-"
+    if not claim["estimates"] or not methods <= set(POOLABLE) or not claim.get("bounds"):
+        why = claim["verdict"] if not claim["estimates"] else f"{method}: not a pooled statistic"
+        return Need(
+            **base,
+            method=method,
+            pilot="-",
+            pilot_units=0,
+            units_per_run=0,
+            units=None,
+            runs=None,
+            cost_h=None,
+            reach=False,
+            reason=why,
+        )
+    parts, pilots, notes = {}, set(), []
+    for label, estimate in claim["estimates"].items():
+        values, pilot = _pilot(label, claim["id"], versions, quick)
+        pilots.add(pilot)
+        if np.ptp(values) == 0:
+            notes.append("spread 0")
+        bound = Bound(*(float(x) for x in claim["bounds"][label]))
+        parts[label] = (units_needed(estimate, values, bound), len(values), estimate["n"])
+    per_run = min(p[2] for p in parts.values())
+    units = None if any(p[0] is None for p in parts.values()) else max(p[0] for p in parts.values())
+    runs = None if units is None else max(1, math.ceil(units / max(per_run, 1)))
+    cost = None if runs is None else float(runs * hours / 2)
+    reach = bool(units is not None and cost is not None and cost <= REACH_HOURS)
+    reason = "; ".join(dict.fromkeys(notes)) or ("" if units else f"more than {MAX_UNITS} units")
+    return Need(
+        **base,
+        method=method,
+        pilot=" + ".join(sorted(pilots)),
+        pilot_units=min(p[1] for p in parts.values()),
+        units_per_run=per_run,
+        units=units,
+        runs=runs,
+        cost_h=cost,
+        reach=reach,
+        reason=reason,
+    )
+
+
+def _pilot(label: str, claim_id: str, versions, quick) -> tuple[np.ndarray, str]:
+    """The per-unit values of one part: the preset's runs, with the quick runs' too when the
+    preset's give fewer than :data:`MIN_PILOT_UNITS`."""
+    values = _values(label, versions)
+    pilot = f"{len(versions)} run(s)"
+    if len(values) < MIN_PILOT_UNITS:
+        extra = _values(label, [c for r in quick for c in r["claims"] if c["id"] == claim_id])
+        values, pilot = np.concatenate([values, extra]), pilot + " + quick"
+    return values, pilot
+
+
+def _values(label: str, versions) -> np.ndarray:
+    return np.array(
+        [float(v) for c in versions for v in c["estimates"].get(label, {}).get("per_unit", [])]
+    )
+
+
+def _like(estimate: Mapping, sample: np.ndarray) -> Estimate:
+    """An estimate of the same method whose per-unit values are ``sample``."""
+    censored_at = estimate.get("censored_at")
+    return Estimate(
+        math.nan,
+        -math.inf,
+        math.inf,
+        len(sample),
+        estimate["method"],
+        estimate["unit"],
+        tuple(sample),
+        None if censored_at is None else float(censored_at),
+        estimate.get("censored", ""),
+    )
+
+
+def table(rows: Sequence[Need]) -> str:
+    """The needs as a Markdown table, one row per claim."""
+    lines = [
+        "| chapter | claim | method | pilot (units) | units/run | units needed | runs | "
+        "cost (h) | within reach | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cost = "-" if r.cost_h is None else f"{r.cost_h:.1f}"
+        lines.append(
+            f"| {r.chapter} | {r.claim} | {r.method} | {r.pilot} ({r.pilot_units}) | "
+            f"{r.units_per_run} | {r.units or '-'} | {r.runs or '-'} | {cost} | "
+            f"{'yes' if r.reach else 'no'} | {r.reason} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--preset", default="book", choices=("quick", "book", "paper"))
+    args = parser.parse_args(argv)
+    rows = needs(ROOT, args.preset)
+    print(table(rows))
+    path = ROOT / RESULTS_DIR / args.preset / POWER_FILE
+    path.write_text(json.dumps([asdict(r) for r in rows], indent=1, ensure_ascii=False) + "\n")
+    print(f"power: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

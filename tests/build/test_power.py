@@ -1,0 +1,69 @@
+"""Power by design: the units a claim of the paper needs, from a pilot's per-unit values."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from archived_report import report
+
+from grokutils.build import power
+from grokutils.core.claims import Claim
+from grokutils.core.estimates import Estimate
+
+
+def paper_claim(estimate, **bounds):
+    return Claim.check("p", "s", estimate, source="paper, Fig. 1", quick=True, **bounds)
+
+
+def need(runs, quick=()):
+    return power.claim_need("fixture", runs, list(quick))[0]
+
+
+def timed(data, wall_s=3600.0):
+    data["provenance"]["wall_time_s"] = wall_s
+    return data
+
+
+def test_a_clear_effect_needs_few_units_and_a_marginal_one_many():
+    rng = np.random.default_rng(5)
+    clear = timed(report(1, [paper_claim(Estimate.mean(2 + 0.3 * rng.normal(size=6)), at_least=1)]))
+    got = need([clear])
+    assert 2 <= got.units <= 4 and got.runs == 1 and got.reach and got.units_per_run == 6
+    marginal = Estimate.mean(1.02 + 0.3 * rng.normal(size=6))
+    got = need([timed(report(1, [paper_claim(marginal, at_least=1)]))])
+    assert got.units is None or got.units > 16
+
+
+def test_power_grows_with_units_and_is_read_with_the_claims_own_rule():
+    estimate = Estimate.geometric_mean([1.3, 1.1, 1.6, 1.2, 1.4])
+    values = np.array(estimate.per_unit)
+    bound = power.Bound(1.0)
+    small, large = (power.part_power(estimate.to_dict(), values, bound, n) for n in (2, 12))
+    assert small < power.TARGET_POWER <= large
+
+
+def test_a_thin_pilot_borrows_the_quick_runs_units_and_says_so():
+    thin = timed(report(1, [paper_claim(Estimate.mean([1.9, 2.1]), at_least=1)]))
+    quick = [report(k, [paper_claim(Estimate.mean([2.0, 2.2, 1.8]), at_least=1)]) for k in (2, 3)]
+    got = need([thin], quick)
+    assert got.pilot == "1 run(s) + quick" and got.pilot_units == 8
+
+
+def test_claims_that_are_not_pooled_statistics_say_why_and_others_are_left_out():
+    exact = paper_claim(Estimate.exact(0.1), at_most=1)
+    own = Claim.check("t", "s", Estimate.exact(0.1), at_most=1, source="theory, eq. 1", quick=True)
+    rows = power.claim_need("fixture", [timed(report(1, [exact, own]))], [])
+    assert [r.claim for r in rows] == ["p"]  # only the paper's claims
+    assert rows[0].units is None and "not a pooled statistic" in rows[0].reason
+
+
+def test_the_command_writes_power_json(tmp_path, monkeypatch):
+    folder = tmp_path / "results" / "book" / "fixture"
+    folder.mkdir(parents=True)
+    claim = paper_claim(Estimate.mean([2.0, 2.1, 1.9]), at_least=1)
+    (folder / "seed-1.json").write_text(json.dumps(timed(report(1, [claim]))))
+    monkeypatch.setattr(power, "ROOT", tmp_path)
+    assert power.main(["--preset", "book"]) == 0
+    rows = json.loads((tmp_path / "results" / "book" / "power.json").read_text())
+    assert rows[0]["claim"] == "p" and rows[0]["units"] >= 2
