@@ -12,8 +12,8 @@ independent seeds or data sets) and a tolerance fixed before the number is seen:
 
 One spelling each: a bound is :meth:`Claim.check` (``at_least``, ``at_most`` or both; a target
 with a relative or absolute tolerance is :meth:`Claim.close`); a trend along a swept axis is the
-estimate :meth:`~grokutils.core.estimates.Estimate.trend` (the fraction of units whose row is
-monotone) held against ``at_least``; a yes/no statement per unit is
+estimate :meth:`~grokutils.core.estimates.Estimate.trend` (the mean over units of each unit's
+slope along the axis) held against ``at_least=0``, strictly; a yes/no statement per unit is
 :meth:`~grokutils.core.estimates.Estimate.fraction`. A claim with several parts (one per
 activation, say) takes a dict of estimates: reproduced when every part is, not reproduced when
 any part is. Every constructor takes ``quick``, beside the claim: ``True`` when CI asserts it
@@ -34,7 +34,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from grokutils.core.estimates import Estimate
+from grokutils.core.estimates import TREND_METHOD, Estimate
 
 SOURCES = ("paper", "theory", "prototype")
 """What a claim's reference can come from: the paper (with its location), our closed form
@@ -98,10 +98,18 @@ class Bound:
             raise ValueError("a tolerance needs at least one finite bound")
 
     def decide(self, estimate: Estimate) -> Verdict:
-        """The interval rule: inside -> reproduced, outside -> not reproduced, else inconclusive."""
+        """The interval rule: inside -> reproduced, outside -> not reproduced, else inconclusive.
+        A trend's bound is strict: a direction holds only when the whole interval of the mean
+        slope lies beyond 0 (slopes that are all exactly 0 are no trend)."""
         if estimate.is_nan:
             return Verdict.INCONCLUSIVE
-        if self.low <= estimate.low and estimate.high <= self.high:
+        if estimate.method == TREND_METHOD:
+            inside = (self.low == -math.inf or self.low < estimate.low) and (
+                self.high == math.inf or estimate.high < self.high
+            )
+        else:
+            inside = self.low <= estimate.low and estimate.high <= self.high
+        if inside:
             return Verdict.REPRODUCED
         if estimate.high < self.low or estimate.low > self.high:
             return Verdict.NOT_REPRODUCED
@@ -188,7 +196,8 @@ class Claim:
         every part lies within them, not reproduced when it lies outside for any part.
 
         ``measured``: one estimate, or ``{label: estimate}`` for a claim of several parts (a
-        trend: :meth:`Estimate.trend`; a yes/no statement: :meth:`Estimate.fraction`);
+        trend: :meth:`Estimate.trend`, against ``at_least=0``; a yes/no statement:
+        :meth:`Estimate.fraction`);
         ``at_least`` / ``at_most``: one bound for every part, or one per label (None: open).
         ``reference`` defaults to the bounds (``"≥ 0.5"``, ``"in [1, 2]"``).
         """

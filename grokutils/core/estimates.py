@@ -48,12 +48,13 @@ BOOTSTRAP_MIN_UNITS = 32
 a normal mean (0.86 at 6 units, 0.91 at 16; ``tests/core/test_coverage.py``); below, its
 interval is unbounded."""
 CENSORED_SIDES = ("", "low", "high", "both")
+TREND_METHOD = "trend: per-unit slope, t"
 POOLABLE = (
     "mean, t",
     "geometric mean, t on logs",
     "median, order statistics",
     "fraction, Clopper-Pearson",
-    "trend: per-unit slope, t",
+    TREND_METHOD,
 )
 """Methods that are a statistic of their per-unit values alone, so that the same statistic on
 the units of several runs is their pooled estimate (:meth:`Estimate.from_units`)."""
@@ -207,7 +208,8 @@ class Estimate:
         slope of its row of ``values [units, k]`` (of their logs with ``log``, for a time or a
         ratio) against ``x [k]`` (default the grid positions ``0..k-1``), times ``sign`` (+1:
         the claim says increasing; -1: decreasing), and the t interval of the mean slope over
-        units. A positive value supports the claim: hold it against ``at_least=0``.
+        units. A positive value supports the claim: hold it against ``at_least=0``, which a
+        trend's claim applies strictly (all slopes exactly 0 are no trend).
 
         A never-crossed entry (``inf``) is censored at ``censored_at``: the slope is computed
         with the budget in its place, which bounds the unit's true slope from one side (raising
@@ -226,8 +228,7 @@ class Estimate:
         censored_cells = np.isinf(rows)
         if censored_cells.any() and censored_at is None:
             raise ValueError("values contain inf: give censored_at, the budget it stands for")
-        method = "trend: per-unit slope, t"
-        n = rows.shape[0]
+        method, n = TREND_METHOD, rows.shape[0]
         if np.isnan(rows).any() or (log and (rows <= 0).any()):
             return cls._nan(n, unit, method)
         if censored_cells.any():
@@ -344,9 +345,7 @@ class Estimate:
                 values, unit=first.unit, censored_at=censored_at
             ),
             "fraction, Clopper-Pearson": lambda: cls.fraction(values > 0.5, unit=first.unit),
-            "trend: per-unit slope, t": lambda: cls._from_effects(
-                values, first.method, first.unit, censored
-            ),
+            TREND_METHOD: lambda: cls._from_effects(values, first.method, first.unit, censored),
         }
         return pool[first.method]()
 
@@ -359,8 +358,10 @@ class Estimate:
             "censored_at": None if d.get("censored_at") is None else float(d["censored_at"]),
             "censored": d.get("censored", ""),
         }
-        return cls(**{k: float(v) if k in ("value", "low", "high") else v
-                      for k, v in fields.items()}, **extra)
+        return cls(
+            **{k: float(v) if k in ("value", "low", "high") else v for k, v in fields.items()},
+            **extra,
+        )
 
     @classmethod
     def _nan(cls, n: int, unit: str, method: str, values=()) -> Estimate:
@@ -394,22 +395,3 @@ def _units(samples, what: str, *, allow_inf: bool) -> np.ndarray:
             "(a fraction, or a median that counts inf as the largest value)"
         )
     return x
-
-
-def monotone_rows(values, sign: int = 1, *, nan: str = "error", strict: bool = True) -> np.ndarray:
-    """``[units]`` bools: whether each row of ``values [units, k]`` increases (``sign=+1``) or
-    decreases (``-1``) along its last axis. ``nan``: ``"largest"``, ``"smallest"`` or
-    ``"error"`` (a NaN raises ValueError)."""
-    rows = np.atleast_2d(np.asarray(values, dtype=float))
-    if rows.ndim != 2 or rows.shape[1] < 2:
-        raise ValueError(f"a trend needs values [units, k >= 2]; got shape {rows.shape}")
-    if nan not in ("largest", "smallest", "error"):
-        raise ValueError(f"nan must be 'largest', 'smallest' or 'error'; got {nan!r}")
-    if np.isnan(rows).any():
-        if nan == "error":
-            raise ValueError("values contain NaN: say what NaN means with nan='largest' or ...")
-        rows = np.where(np.isnan(rows), np.inf if nan == "largest" else -np.inf, rows)
-    with np.errstate(invalid="ignore"):  # inf - inf: two never-crossed entries are tied
-        steps = sign * np.diff(rows, axis=1)
-    steps = np.where(np.isnan(steps), 0.0, steps)
-    return (steps > 0).all(1) if strict else (steps >= 0).all(1)

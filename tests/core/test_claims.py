@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grokutils.core.claims import Bound, Claim, Verdict, combine, format_value
-from grokutils.core.estimates import Estimate, monotone_rows
+from grokutils.core.estimates import Estimate
 
 R, N, U = Verdict.REPRODUCED, Verdict.NOT_REPRODUCED, Verdict.INCONCLUSIVE  # U: undecided
 SOURCE = {"reference": "≈ 1", "source": "paper, Fig. 1", "quick": True}
@@ -193,11 +193,6 @@ def test_a_trend_is_decided_on_the_mean_per_unit_slope():
     never = np.array([[1.0, np.inf]] * 8)  # never crossed at the far end within a budget of 2
     assert trend(never, +1, censored_at=2.0) == Verdict.REPRODUCED  # it rose by at least 1
     assert trend(never, -1, censored_at=2.0) == Verdict.NOT_REPRODUCED
+    assert trend(np.ones((4, 3)), +1) == Verdict.INCONCLUSIVE  # flat in every unit: no trend
     with pytest.raises(ValueError, match="k >= 2"):
         Estimate.trend(np.ones((4, 1)), +1)
-
-
-def test_monotone_rows_ties_of_never_crossed_are_not_increases():
-    rows = np.array([[1.0, np.inf, np.inf], [1.0, 2.0, np.inf]])
-    assert monotone_rows(rows).tolist() == [False, True]
-    assert monotone_rows(rows, strict=False).tolist() == [True, True]

@@ -129,7 +129,9 @@ def test_pooling_applies_the_same_statistic_to_the_union_of_units():
     a, b = [1.0, 2.0, 3.0], [2.0, 4.0]
     for build in (Estimate.mean, Estimate.geometric_mean, Estimate.median):
         assert Estimate.from_units([build(a), build(b)]) == build(a + b)
-    trend = Estimate.from_units([Estimate.trend([[1.0, 2.0]] * 2, 1), Estimate.trend([[1.0, 4.0]], 1)])
+    trend = Estimate.from_units(
+        [Estimate.trend([[1.0, 2.0]] * 2, 1), Estimate.trend([[1.0, 4.0]], 1)]
+    )
     assert trend.per_unit == (1.0, 1.0, 3.0) and trend.method.startswith("trend")
     with pytest.raises(ValueError, match="per-unit values alone"):
         Estimate.from_units([Estimate.bootstrap(np.mean, np.arange(40.0))] * 2)

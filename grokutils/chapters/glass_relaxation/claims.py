@@ -196,8 +196,8 @@ def c8(p, fixed: FixedNormControl) -> Claim:
         ),
         note=f"per seed: test 95 % ≤ 2× train 95 % step at every width {p.norm_widths}, "
         f"widths within 2×; ‖θ‖ / √(parameters) = {p.norm_rms:g} (the paper's 30 over 2.15e5 "
-        f"parameters), so ‖θ‖ = {fixed.radius_text(p.norm_rms, p.p)}; test 95 % steps {fixed.test_steps} "
-        f"(inf: not reached in {p.norm_steps} steps)",
+        f"parameters), so ‖θ‖ = {fixed.radius_text(p.norm_rms, p.p)}; test 95 % steps "
+        f"{fixed.test_steps} (inf: not reached in {p.norm_steps} steps)",
         inconclusive_because=(
             f"{int(censored.sum())} seed(s) reached neither 95 % within the {p.norm_steps}-step "
             "budget nor a delay longer than the tolerance: censored"

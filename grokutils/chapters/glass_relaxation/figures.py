@@ -107,7 +107,7 @@ def fixed_norm_curves(fixed: FixedNormControl, rms: float, p: int):
     the global norm ``rms · √(parameters)`` of its width."""
     fig, axes = panels(len(fixed.trajs), width=10, height=2.9, sharey=True)
     radii = fixed.radius_text(rms, p).split("; ")
-    for ax, (h, traj), radius in zip(axes, fixed.trajs.items(), radii, strict=True):
+    for ax, traj, radius in zip(axes, fixed.trajs.values(), radii, strict=True):
         band(ax, traj.steps, traj.train_acc, label="train")
         band(ax, traj.steps, traj.test_acc, label="test")
         ax.set(xlabel="AdamW steps", title=f"{radius.replace('h ', 'hidden ')}: ‖θ‖")

@@ -25,11 +25,11 @@ seed): every width, depth, sampler and GD run sees the same data sets, so a rati
 or a trend along the width axis is computed *within* a data set and the claims are decided on
 the spread of those per-data-set values. The G&C posterior means carry the samplers' own
 Monte-Carlo standard errors too; those are part of each data set's value, and the
-between-data-set spread (which includes them) is the uncertainty a claim about "the median data
-set" needs. Functions return per-data-set arrays ``[S]`` (or ``{part: [S]}``), or an
-:class:`~grokutils.core.estimates.Estimate` where the statistic is not a per-data-set value (a
-rank correlation of the median curve). The thresholds live next to the claims' statements in
-:mod:`.claims`.
+between-data-set spread (which includes them) is the uncertainty a claim about the typical data
+set needs. Functions return per-data-set arrays ``[S]`` (or ``{part: [S]}``), or the
+:class:`~grokutils.core.estimates.Estimate` over data sets of such per-data-set values (a trend:
+each data set's slope along the grid; a ratio: the geometric mean of the per-data-set ratios).
+The thresholds live next to the claims' statements in :mod:`.claims`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from enum import IntEnum
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from grokutils.chapters.guess_and_check.gradient_descent import gradient_descent
 from grokutils.chapters.guess_and_check.priors import InfiniteDepthPrior, NetworkPrior
@@ -615,29 +614,31 @@ def _order(xs: Sequence[int], up_to: float | None = None) -> np.ndarray:
     return order if up_to is None else order[xs[order] <= up_to]
 
 
-def strictly_monotone(values: np.ndarray, increasing: bool = True) -> np.ndarray:
-    """Whether ``values [X, S]`` strictly increase (decrease) along axis 0, per data set ``[S]``.
-
-    A NaN anywhere in a data set's sequence makes it False (never silently True); callers
-    say the claim is undecided with :func:`failed_runs`.
-    """
-    steps = np.diff(np.asarray(values, dtype=float), axis=0)
-    with np.errstate(invalid="ignore"):
-        return np.all(steps > 0 if increasing else steps < 0, axis=0)
-
-
 def trend(
     table: Table,
     xs: Sequence[int],
     key: str = "mean",
     *,
-    increasing: bool = True,
+    sign: int,
+    log_x: bool = False,
     up_to: float | None = None,
-) -> dict[str, np.ndarray]:
-    """Per activation, per data set: does ``key`` strictly increase (decrease) with ``x``
-    (over the grid points ``x <= up_to``)? ``{activation: [S] bool}``."""
-    order = _order(xs, up_to)
-    return {a: strictly_monotone(t[key][order], increasing) for a, t in table.items()}
+    at: Sequence[int] | None = None,
+    activations: Sequence[str] | None = None,
+) -> dict[str, Estimate]:
+    """Per activation, the trend of ``key`` (a positive scale: ``L_gen``, ``P(accept)``) along
+    the grid as a per-data-set effect (:meth:`Estimate.trend`): each data set's least-squares
+    slope of ``log key`` against ``x`` (against ``log x`` with ``log_x``, for a log-spaced grid),
+    times ``sign`` (+1: the claim says increasing, −1: decreasing), and the t interval of the
+    mean slope over data sets; positive supports the claim. The grid points are those
+    ``x <= up_to`` (every point by default), or the grid values ``at``. A NaN makes the estimate
+    NaN (callers name the failed runs with :func:`failed_runs`)."""
+    idx = _order(xs, up_to) if at is None else np.array([_index(xs, x) for x in at])
+    x = np.asarray(xs, float)[idx]
+    pos = np.log(x) if log_x else x
+    return {
+        a: Estimate.trend(np.asarray(table[a][key], float)[idx].T, sign, x=pos, log=True, unit=UNIT)
+        for a in activations or table
+    }
 
 
 def ratio_at(table: Table, xs: Sequence[int], x: int, activations=None) -> dict[str, np.ndarray]:
@@ -667,15 +668,6 @@ def depth_fall(table: Table, depths: Sequence[int], *, shallow: int = 2) -> dict
     return {a: np.asarray(t["mean"][deep] / t["mean"][low], float) for a, t in table.items()}
 
 
-def deeper_is_better(
-    table: Table, depths: Sequence[int], *, shallow: int = 2
-) -> dict[str, np.ndarray]:
-    """Per activation, per data set: G&C at the deepest depth < at depth ``shallow``."""
-    deep, low = int(np.argmax(depths)), _index(depths, shallow)
-    with np.errstate(invalid="ignore"):
-        return {a: np.asarray(t["mean"][deep] < t["mean"][low]) for a, t in table.items()}
-
-
 def ratio_shallow_and_deep(
     table: Table, depths: Sequence[int], activation: str = "linear", *, shallow: int = 2
 ) -> dict[str, np.ndarray]:
@@ -688,44 +680,21 @@ def ratio_shallow_and_deep(
     }
 
 
-def spearman(x, y) -> float:
-    """Spearman rank correlation of two sequences (NaN if either is constant or has NaN)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if np.isnan(y).any() or np.ptp(y) == 0:
-        return float("nan")
-    return float(stats.spearmanr(x, y).statistic)
-
-
-def spearman_of_median(xs: Sequence[int], values: np.ndarray) -> Estimate:
-    """Spearman correlation of ``xs`` with the median curve over data sets of ``values [X, S]``,
-    with a percentile bootstrap over data sets (resampled whole: a data set's curve stays
-    together)."""
-    curves = np.asarray(values, float).T  # [S, X]: units on axis 0
-    xs = np.asarray(xs, float)
-    return Estimate.bootstrap(lambda c: spearman(xs, np.median(c, axis=0)), curves, unit=UNIT)
-
-
 def limit_ratio(table: Table, depths: Sequence[int], limit_mean: np.ndarray) -> np.ndarray:
     """Linear nets, per data set: G&C at the deepest depth / G&C of the depth → ∞ prior."""
     deep = int(np.argmax(depths))
     return np.asarray(table["linear"]["mean"][deep] / np.asarray(limit_mean), float)
 
 
-def acceptance_rises(
-    table: Table, depths: Sequence[int], activation: str = "linear", *, shallow: int = 2
-) -> np.ndarray:
-    """Per data set: ``P(accept)`` at the deepest depth exceeds the one at depth ``shallow`` and
-    its Spearman correlation with depth is positive (``[S]`` bool)."""
-    p = np.asarray(table[activation]["p_accept"], float)  # [D, S]
-    deep, low = int(np.argmax(depths)), _index(depths, shallow)
-    rho = np.array([spearman(depths, p[:, s]) for s in range(p.shape[1])])
-    with np.errstate(invalid="ignore"):
-        return (p[deep] > p[low]) & (rho > 0)
+def geometric_means(parts: Mapping[str, np.ndarray]) -> dict[str, Estimate]:
+    """The geometric mean over data sets of each part (a ratio per data set), with the t
+    interval of the mean log mapped back."""
+    return {k: Estimate.geometric_mean(v, unit=UNIT) for k, v in parts.items()}
 
 
-def medians(parts: Mapping[str, np.ndarray]) -> dict[str, Estimate]:
-    """The median over data sets of each part, with its order-statistic interval."""
-    return {k: Estimate.median(v, unit=UNIT) for k, v in parts.items()}
+def means(parts: Mapping[str, np.ndarray]) -> dict[str, Estimate]:
+    """The mean over data sets of each part, with its t interval."""
+    return {k: Estimate.mean(v, unit=UNIT) for k, v in parts.items()}
 
 
 def failed_runs(**tables: Table | np.ndarray) -> str | None:

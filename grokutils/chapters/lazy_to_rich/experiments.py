@@ -3,18 +3,19 @@
 Every claim is decided over independent **seeds**: a seed fixes the teacher, the training
 inputs and the initial weights, and a sweep trains every configuration (α, ε, σ, P) for every
 seed. The functions here turn the recorded trajectories into per-seed tables
-``[seeds, configurations]`` and those into :class:`~grokutils.core.estimates.Estimate` s:
+``[seeds, configurations]``; the claims (:mod:`.claims`) turn those into
+:class:`~grokutils.core.estimates.Estimate` s by the kind of statement:
 
 * a threshold that must hold "in every run" of a seed (every α, say) is decided on the seed's
-  worst case over its runs, averaged over seeds (:func:`mean`, or :func:`geometric_mean` for
-  ratios of times);
-* a trend ("increases with α") is decided on the fraction of seeds in which it holds
-  (:meth:`~grokutils.core.estimates.Estimate.trend`, or :func:`non_decreasing` and
-  :func:`non_increasing` for a statement of several trends at once; a run that never crossed a
-  threshold counts as the largest value).
+  worst case over its runs: a ratio (of losses, of times, of norms) by the geometric mean over
+  seeds (:func:`geometric_mean`), any other level by the mean (:func:`mean`);
+* a trend ("increases with α") is the mean over seeds of each seed's least-squares slope
+  along the axis (:meth:`~grokutils.core.estimates.Estimate.trend`; :func:`delay_trend` for
+  the train-to-test delay, whose never-crossed runs are censored at the budget).
 
-A run that never reached a threshold gives ``inf`` (or ``nan``); an estimate over such units is
-NaN and its claim inconclusive: it is never dropped.
+A run whose test loss never reached a threshold gives an infinite delay: a trend censors it at
+the run's budget (:func:`delay_censored_at`); a geometric mean of such units is NaN and its
+claim inconclusive, never dropped.
 
 The typed results the claims (:mod:`.claims`) are decided on:
 :class:`Headline` (:func:`headline_measures`), :class:`AxisSweep` (:func:`axis_sweep`, any
@@ -38,8 +39,6 @@ check has a fixed budget of :data:`RECURSION_CHECK_STEPS` steps and is timed in 
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -52,7 +51,7 @@ from grokutils.chapters.lazy_to_rich.committee_sweep import (
 )
 from grokutils.chapters.lazy_to_rich.quadratic_mlp_gd import train_modular_addition
 from grokutils.core.crossings import grokking_delay, interpolated_crossing
-from grokutils.core.estimates import Estimate, monotone_rows
+from grokutils.core.estimates import Estimate
 from grokutils.core.experiment import Registry
 from grokutils.core.seeding import seed_record
 from grokutils.core.trajectory import Trajectory
@@ -90,13 +89,13 @@ def final_ratio(traj) -> np.ndarray:
     return traj.test_loss[:, -1] / traj.test_loss[:, 0]
 
 
-def relative_delay(traj, fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    """``(gap, ratio)`` per run at the relative threshold ``fraction · L(0)`` of each run's own
-    train and test losses (``inf`` where the test loss never crossed)."""
-    _, _, gap, ratio = grokking_delay(
+def relative_delay(traj, fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(t_train, gap, ratio)`` per run at the relative threshold ``fraction · L(0)`` of each
+    run's own train and test losses (``inf`` where a loss never crossed)."""
+    t_train, _, gap, ratio = grokking_delay(
         traj.steps, traj.train_loss, traj.test_loss, fraction * traj.test_loss[:, 0]
     )
-    return gap, ratio
+    return t_train, gap, ratio
 
 
 def peak(traj) -> np.ndarray:
@@ -153,15 +152,6 @@ def amount_of_grokking(traj, threshold: float = 0.1) -> np.ndarray:
     return np.maximum(np.nan_to_num(gap, nan=0.0, posinf=0.0), 0.0)
 
 
-def corner_is_largest(amounts, alphas, eps) -> np.ndarray:
-    """Per seed, whether the amount of grokking at the laziest α (largest) and the least
-    aligned kernel (smallest ε) is the largest of the seed's grid and positive (an empty grid,
-    all zeros, does not count). ``amounts [seeds, len(alphas), len(eps)]``."""
-    amounts = np.asarray(amounts, dtype=float)
-    corner = amounts[:, int(np.argmax(alphas)), int(np.argmin(eps))]
-    return (corner == amounts.reshape(len(amounts), -1).max(1)) & (corner > 0)
-
-
 def table(sweep, values, key: str) -> tuple[np.ndarray, np.ndarray]:
     """``(axis, values)``: the configuration values of ``key`` in increasing order and
     :func:`seed_table` of ``values [runs]`` with its columns in that order, ``[seeds, k]``
@@ -169,36 +159,6 @@ def table(sweep, values, key: str) -> tuple[np.ndarray, np.ndarray]:
     axis = config_values(sweep, key)
     order = np.argsort(axis, kind="stable")
     return axis[order], seed_table(sweep, values)[:, order]
-
-
-def non_decreasing(table) -> np.ndarray:
-    """Per row of ``table [units, k]``: non-decreasing along the row (``inf``/``nan``, a
-    threshold never crossed, counts as the largest value). Returns bools ``[units]``."""
-    return monotone_rows(table, +1, nan="largest", strict=False)
-
-
-def non_increasing(table) -> np.ndarray:
-    """Per row of ``table [units, k]``: non-increasing along the row (``inf``/``nan`` counts
-    as the largest value). Returns bools ``[units]``."""
-    return monotone_rows(table, -1, nan="largest", strict=False)
-
-
-def log_increments(table) -> np.ndarray:
-    """``log(table[:, k+1] / table[:, k])`` per row: how much a positive quantity (a delay
-    ratio) grows from one configuration to the next, ``[units, k - 1]``."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.diff(np.log(np.asarray(table, dtype=float)), axis=1)
-
-
-def log_increment_estimates(axis, table, *, symbol: str = "α") -> dict[str, Estimate]:
-    """One estimate per step between consecutive configurations: the mean over units of
-    :func:`log_increments` of ``table [units, len(axis)]``, labelled ``"α a→b"``. A positive
-    interval says the quantity grows from ``a`` to ``b``."""
-    increments = log_increments(table)
-    return {
-        f"{symbol} {a:g}→{b:g}": mean(increments[:, k])
-        for k, (a, b) in enumerate(itertools.pairwise(axis))
-    }
 
 
 def mean(samples, *, unit: str = "seeds") -> Estimate:
@@ -209,17 +169,44 @@ def mean(samples, *, unit: str = "seeds") -> Estimate:
 
 
 def geometric_mean(samples, *, unit: str = "seeds") -> Estimate:
-    """Geometric mean of positive values, one per unit, with the t interval of the mean of
-    their logarithms mapped back (``exp``); NaN if a value is not finite and positive."""
+    """:meth:`Estimate.geometric_mean` of positive values, one per unit (a ratio): the t
+    interval of the mean log, mapped back. A ratio that never came within the budget (``inf``,
+    a test loss that never crossed) has no value to average: it makes the estimate NaN, hence
+    its claim inconclusive."""
     x = np.asarray(samples, dtype=float).ravel()
-    ok = np.isfinite(x) & (x > 0)
-    logs = Estimate.mean(np.where(ok, np.log(np.where(ok, x, 1.0)), np.nan), unit=unit)
-    method = "geometric mean, t on logs"
-    if logs.is_nan:
-        return Estimate.from_interval(math.nan, -math.inf, math.inf, logs.n, method, unit=unit)
-    return Estimate.from_interval(
-        math.exp(logs.value), math.exp(logs.low), math.exp(logs.high), logs.n, method, unit=unit
-    )
+    return Estimate.geometric_mean(np.where(np.isfinite(x), x, np.nan), unit=unit)
+
+
+def delay_censored_at(delay, train_time, budget: float, kind: str) -> float | None:
+    """The level at which the never-crossed entries (``inf``) of ``delay [units, k]`` (a
+    ``"gap"`` ``t_te - t_tr`` or a ``"ratio"`` ``t_te / t_tr``) are censored: a run whose test
+    loss never crossed within its last recorded step ``budget`` has a gap above
+    ``budget - t_tr`` and a ratio above ``budget / t_tr``; the smallest of these over the
+    censored entries bounds each of them from below (``train_time [units, k]`` their ``t_tr``).
+    ``None`` when no entry is censored."""
+    delay, train_time = np.asarray(delay, dtype=float), np.asarray(train_time, dtype=float)
+    never = np.isposinf(delay) & np.isfinite(train_time)
+    if not never.any():
+        return None
+    t = train_time[never]
+    if kind == "gap":
+        return float((budget - t).min())
+    if kind == "ratio":
+        return float((budget / np.maximum(t, 1)).min())
+    raise ValueError(f"kind must be 'gap' or 'ratio'; got {kind!r}")
+
+
+def delay_trend(m, kind: str, sign: int, x, columns=slice(None)) -> Estimate:
+    """:meth:`Estimate.trend` of the delay ``kind`` (``"gap"`` in steps, a difference of times
+    that can be zero or negative; ``"ratio"`` on a log scale) of ``m`` (a :class:`Headline` or
+    an :class:`AxisSweep`) over its ``columns``, against ``x``: each seed's least-squares slope,
+    the mean over seeds. A never-crossed delay is censored at :func:`delay_censored_at`; one
+    whose train loss never crossed (NaN, or ``-inf`` for a test loss that did) makes the
+    estimate NaN."""
+    values, t_tr = getattr(m, kind)[:, columns], m.train_time[:, columns]
+    values = np.where(np.isneginf(values), np.nan, values)
+    censored_at = delay_censored_at(values, t_tr, m.budget, kind)
+    return Estimate.trend(values, sign, x=x, log=kind == "ratio", censored_at=censored_at)
 
 
 class Units(IntEnum):
@@ -280,7 +267,9 @@ class Headline:
     axis, in increasing order) and, from the linearised runs (α = 1, the same seeds), one value
     a seed ``[seeds]``.
 
-    ``ratio`` ``t_te/t_tr`` and ``gap`` ``t_te - t_tr`` at the absolute threshold; ``at_cross``
+    ``ratio`` ``t_te/t_tr`` and ``gap`` ``t_te - t_tr`` at the absolute threshold (``inf``
+    where the test loss never crossed), ``train_time`` ``t_tr`` and ``budget`` the last
+    recorded step (for :func:`delay_trend`); ``at_cross``
     (:func:`at_train_crossing`); ``rise``; ``train_at_peak``; ``linear_share``; ``final``
     ``L_te(T)`` and ``final_ratio``; ``norm_growth`` ``‖W_T‖/‖W_0‖``; ``weight_change``
     ``‖W_T - W_0‖/‖W_0‖``; ``feature_alignment`` at the end; ``lin_deviation`` (network at
@@ -302,16 +291,19 @@ class Headline:
     feature_alignment: np.ndarray
     lin_deviation: np.ndarray | None = None
     lin_floor: np.ndarray | None = None
+    train_time: np.ndarray | None = None
+    budget: float | None = None
 
 
 def headline_measures(head, lin=None, threshold: float = 0.1) -> Headline:
     """The :class:`Headline` tables of the headline sweep ``head`` and, if given, its
     linearisation ``lin`` (a sweep at α = 1 with the headline's seeds, in order)."""
     h = head.trajectory
-    _, _, gap, ratio = grokking_delay(h.steps, h.train_loss, h.test_loss, threshold)
+    t_train, _, gap, ratio = grokking_delay(h.steps, h.train_loss, h.test_loss, threshold)
     per_run = {
         "ratio": ratio,
         "gap": gap,
+        "train_time": t_train,
         "at_cross": at_train_crossing(h, threshold),
         "rise": rise(h),
         "train_at_peak": train_at_peak(h),
@@ -336,7 +328,7 @@ def headline_measures(head, lin=None, threshold: float = 0.1) -> Headline:
         lt = lin.trajectory
         tables["lin_deviation"] = linearisation_deviation(h.select(runs), lt)
         tables["lin_floor"] = (lt.test_loss / lt.test_loss[:, :1]).min(1)
-    return Headline(alpha=alpha, **tables)
+    return Headline(alpha=alpha, budget=float(h.steps[-1]), **tables)
 
 
 @dataclass(frozen=True)
@@ -345,8 +337,9 @@ class AxisSweep:
 
     ``rise`` (:func:`rise`), ``final`` ``L_te(T)``, ``final_ratio`` ``L_te(T)/L_te(0)``,
     ``gap`` and ``ratio`` of the delay at the relative threshold ``0.1 L(0)``
-    (:func:`relative_delay`) and ``weight_change`` ``‖W_T - W_0‖/‖W_0‖`` (``None`` where the
-    runs did not record it).
+    (:func:`relative_delay`), ``train_time`` ``t_tr`` there and ``budget`` the last recorded
+    step (for :func:`delay_trend`), and ``weight_change`` ``‖W_T - W_0‖/‖W_0‖`` (``None``
+    where the runs did not record it).
     """
 
     values: np.ndarray
@@ -356,24 +349,29 @@ class AxisSweep:
     gap: np.ndarray
     ratio: np.ndarray
     weight_change: np.ndarray | None
+    train_time: np.ndarray | None = None
+    budget: float | None = None
 
 
 def axis_sweep(sweep, key: str) -> AxisSweep:
     """The :class:`AxisSweep` of ``sweep`` along its only configuration axis ``key``."""
     traj = sweep.trajectory
-    gap, ratio = relative_delay(traj)
+    t_train, gap, ratio = relative_delay(traj)
     per_run = {
         "rise": rise(traj),
         "final": traj.test_loss[:, -1],
         "final_ratio": final_ratio(traj),
         "gap": gap,
         "ratio": ratio,
+        "train_time": t_train,
     }
     tables = {k: table(sweep, v, key)[1] for k, v in per_run.items()}
     change = None
     if "weight_change" in traj.series:
         change = table(sweep, traj.weight_change[:, -1], key)[1]
-    return AxisSweep(values=table(sweep, per_run["rise"], key)[0], weight_change=change, **tables)
+    axis = table(sweep, per_run["rise"], key)[0]
+    budget = float(traj.steps[-1])
+    return AxisSweep(values=axis, weight_change=change, budget=budget, **tables)
 
 
 @dataclass(frozen=True)
@@ -387,9 +385,18 @@ class PhaseDiagram:
     amount: np.ndarray
     ratio: np.ndarray
 
-    def corner_is_largest(self) -> np.ndarray:
-        """``[seeds]``: see :func:`corner_is_largest`."""
-        return corner_is_largest(self.amount, self.alphas, self.eps)
+    def trend(self, axis: str, sign: int) -> Estimate:
+        """:meth:`Estimate.trend` of the amount along ``log α`` (``axis="alpha"``) or ``log ε``
+        (``"eps"``): each seed's least-squares slope over its whole grid (on a full grid, the
+        slope of its mean over the other axis), the mean over seeds. The amount is a difference
+        of times, zero by the paper's convention where the test loss never crossed: on a linear
+        scale."""
+        n_alpha, n_eps = len(self.alphas), len(self.eps)
+        x = {
+            "alpha": np.repeat(np.log(self.alphas), n_eps),
+            "eps": np.tile(np.log(self.eps), n_alpha),
+        }[axis]
+        return Estimate.trend(self.amount.reshape(len(self.amount), -1), sign, x=x)
 
 
 def phase_diagram(sweep, alphas, eps) -> PhaseDiagram:
@@ -397,7 +404,7 @@ def phase_diagram(sweep, alphas, eps) -> PhaseDiagram:
     shape = (sweep.n_seeds, len(alphas), len(eps))
     traj = sweep.trajectory
     amount = seed_table(sweep, amount_of_grokking(traj, 0.1)).reshape(shape)
-    ratio = seed_table(sweep, relative_delay(traj)[1]).reshape(shape)
+    ratio = seed_table(sweep, relative_delay(traj)[2]).reshape(shape)
     return PhaseDiagram(np.asarray(alphas), np.asarray(eps), amount, ratio)
 
 
@@ -432,13 +439,15 @@ def eigenvector_measures(traj, ranks, n_seeds: int) -> EigenvectorLabels:
 @dataclass(frozen=True)
 class ModularAddition:
     """Per-seed tables ``[seeds, alphas]`` of the modular-addition runs (``alpha`` increasing):
-    first steps at which the train and test accuracies reach the level (``inf`` if never) and
-    the weight-norm growth ``(‖W₁‖ + ‖W₂‖)_T / (‖W₁‖ + ‖W₂‖)_0``."""
+    first steps at which the train and test accuracies reach the level (``inf`` if never),
+    the weight-norm growth ``(‖W₁‖ + ‖W₂‖)_T / (‖W₁‖ + ‖W₂‖)_0`` and ``budget`` the last
+    recorded step (where a never-reached time is censored)."""
 
     alpha: np.ndarray
     t_train: np.ndarray
     t_test: np.ndarray
     norm_growth: np.ndarray
+    budget: float | None = None
 
     def groks(self, alpha: float = 1.0) -> np.ndarray:
         """``[seeds]``: the test accuracy reached the level, after the training accuracy."""
@@ -462,6 +471,7 @@ def modular_measures(mod, level: float = 0.9) -> ModularAddition:
         t_train=np.stack([t_tr[o] for o in order], 1),
         t_test=np.stack([t_te[o] for o in order], 1),
         norm_growth=np.stack([growth[o] for o in order], 1),
+        budget=float(mod.steps[-1]),
     )
 
 

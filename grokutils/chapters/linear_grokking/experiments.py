@@ -6,14 +6,17 @@ Two kinds of numbers come out of here:
   a closed form against its quadrature, an asymptote against the exact curve, a property of a
   phase diagram. :mod:`.claims` wraps them in :meth:`Estimate.exact`.
 * **per-run** ones, one value per independent teacher-student draw (runs are seeds; the
-  leading axis of every simulation array), which the checks turn into an interval over seeds
-  (:meth:`Estimate.mean`, :meth:`Estimate.median`, :meth:`Estimate.fraction`, or a bootstrap of a
-  seed-averaged curve).
+  leading axis of every simulation array), which the checks turn into an interval over seeds:
+  :meth:`Estimate.geometric_mean` of a time or a final loss over the theory's, or of two
+  times of the same run; :meth:`Estimate.mean` of an accuracy, or of a loss whose finite-size
+  expectation the theory gives; :meth:`Estimate.trend` of Δt along λ or the init scale;
+  :meth:`Estimate.fraction` of a yes/no check per run; or a bootstrap of a seed-averaged curve.
 
-A run that never reaches its grokking accuracy has ``t* = inf``; :func:`finite_or_nan` maps it to
-NaN where a mean is taken (the claim is then inconclusive, never silently dropped), and
-:func:`censored_ratio` keeps it as the lower bound ``horizon/theory`` where a claim only says "at
-least".
+A run that never reaches its grokking accuracy has ``t* = inf``. :func:`finite_ratio` maps a
+ratio with such a run to NaN, which makes a geometric mean NaN (the claim is then inconclusive,
+never silently dropped); a trend keeps it as ``inf`` and censors it at the search budget
+(:data:`SWEEP_BUDGET`, :data:`INIT_BUDGET`); :func:`censored_ratio` keeps it as the lower bound
+``horizon/theory`` where a claim only says "at least".
 
 The chapter's experiments, each declared once in :data:`EXPERIMENTS` with what its cost scales
 with (the notebook and the dry run call the same functions), return typed results
@@ -95,14 +98,14 @@ TWO_LAYER_COST = dict(at=_at_horizon, count=lambda p: HORIZON_PARTS, few=2)
 """What a two-layer experiment's cost scales with: GD steps, ``horizon`` times t*_gen."""
 
 
+SWEEP_BUDGET = 1e9
+"""GD steps within which Fig. 1's grokking times are searched: a Δt that never came is
+censored here."""
+INIT_BUDGET = 1e8
+"""GD steps within which the init-scale runs' grokking times are searched."""
+
 RESOLVED_LOSS = 1e-200
 """Losses below this are left out of ratio checks (they underflow towards 0 at late times)."""
-
-
-def finite_or_nan(values) -> np.ndarray:
-    """``values`` as floats with every non-finite entry (a run that never crossed) as NaN."""
-    values = np.asarray(values, dtype=float)
-    return np.where(np.isfinite(values), values, np.nan)
 
 
 def finite_ratio(numerator, denominator) -> np.ndarray:
@@ -236,17 +239,6 @@ def max_gap_of_means(curves: np.ndarray, theory: np.ndarray) -> float:
     """``max |mean over runs of curves - theory|`` (statement 6: accuracy curves), shapes as in
     :func:`max_log_ratio_of_means`."""
     return float(np.abs(np.asarray(curves, dtype=float).mean(axis=0) - theory).max())
-
-
-def increasing_per_run(values: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Per run (the *last* axis): whether ``values`` strictly increase along ``axis`` for every
-    index of the other axes. ``values [..., runs]`` -> ``[runs]`` bools, for
-    :meth:`Estimate.fraction`; NaN counts as not increasing. (:meth:`Estimate.trend` takes one
-    row per run and refuses or ranks a NaN; here a run has a row per ε, and a NaN fails it.)"""
-    values = np.asarray(values, dtype=float)
-    steps = np.diff(values, axis=axis)
-    holds = steps > 0
-    return holds.reshape(-1, values.shape[-1]).all(axis=0)
 
 
 def decay_rate_monotone(curves: Sequence[Trajectory]) -> np.ndarray:
@@ -400,7 +392,7 @@ def lambda_sweep(p: Params) -> LambdaSweep:
             p.d_in, round(p.d_in / lam), seeds, n_gen=p.n_gen
         )
         for i, e in enumerate(p.delay_eps):
-            times[:, i, j] = le.grokking_steps(problem, eta=p.eta, eps=e, t_max=1e9)
+            times[:, i, j] = le.grokking_steps(problem, eta=p.eta, eps=e, t_max=SWEEP_BUDGET)
     lam_grid = np.linspace(0.05, 0.95, 19)
     delay_theory = th.grokking_delay(lam_grid, np.array(p.delay_eps)[:, None], eta=p.eta, t_max=1e9)
     t_train, t_gen = (EpsLambdaGrid(tuple(p.delay_eps), tuple(p.delay_lambdas), t) for t in times)
@@ -556,7 +548,7 @@ def init_scale(p: Params) -> InitScale:
         for a, pr in problems.items()
     }
     times = {
-        a: np.array(le.grokking_steps(pr, eta=p.eta, eps=p.eps, t_max=1e8))
+        a: np.array(le.grokking_steps(pr, eta=p.eta, eps=p.eps, t_max=INIT_BUDGET))
         for a, pr in problems.items()
     }
     theory = {a: th.grokking_times(0.7, p.eps, eta=p.eta, init_scale=a) for a in p.init_scales}

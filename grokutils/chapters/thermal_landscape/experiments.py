@@ -12,8 +12,11 @@ independent units:
   at every temperature by its own Langevin chains. Noise seeds of one data set share its θ0,
   so they are averaged *within* the data set (:func:`by_data_set`) and the claims are decided
   on the spread *between* data sets. A statistic across temperatures, sizes or widths (a
-  slope, an increment, a ratio) is computed within each data set, or bootstrapped over data
-  sets when it is a statistic of the data-set means (a ratio of means, a max/min of means);
+  slope, a trend, a ratio) is computed within each data set and decided on its spread over
+  data sets: a ratio of two measurements by the geometric mean of the per-data-set ratios, a
+  trend by the mean per-data-set slope. Only the max/min of the seed-averaged D curve
+  (:func:`spread_of_means`) is a statistic of the data-set means; it is bootstrapped over
+  data sets, which gives an interval only from 32 of them;
 * the **noise chains** of the toy model (:func:`.exponential_wall.toy_model_run`)
   for its loss statistics, and its **coordinates** (chains × margins) for the per-margin
   statistics: the toy's loss is a sum of independent one-dimensional processes, one per
@@ -353,7 +356,8 @@ def loglog_slope(mean_loss_, temperatures) -> Estimate:
 
 def spread_of_means(values) -> Estimate:
     """``max / min`` over the columns of the data-set means of ``values [S, k]``, bootstrapped
-    over data sets (the statistic of the seed-averaged curve, not of each data set)."""
+    over data sets (the statistic of the seed-averaged curve, not of each data set, so it has
+    no per-data-set value; below 32 data sets its interval is unbounded)."""
 
     def statistic(v):
         m = v.mean(0)
@@ -362,35 +366,32 @@ def spread_of_means(values) -> Estimate:
     return Estimate.bootstrap(statistic, np.asarray(values, dtype=float), unit=UNIT)
 
 
-def ratio_of_means(numerator, denominator) -> Estimate:
-    """``mean(numerator) / mean(denominator)`` of paired per-data-set values ``[S]``,
-    bootstrapped over data sets (resampled jointly)."""
+def paired_ratio(numerator, denominator) -> Estimate:
+    """The ratio ``numerator / denominator`` of paired per-data-set values ``[S]``, within each
+    data set, judged on a log scale: the geometric mean over data sets with the t interval of
+    the mean log."""
     num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    return Estimate.bootstrap(lambda a, b: a.mean() / b.mean(), num, den, unit=UNIT)
+    return Estimate.geometric_mean(num / den, unit=UNIT)
 
 
-def ratios_of_means(numerator, denominator, labels) -> dict[str, Estimate]:
-    """:func:`ratio_of_means` per column of ``[S, k]`` arrays, one part per label."""
+def paired_ratios(numerator, denominator, labels) -> dict[str, Estimate]:
+    """:func:`paired_ratio` per column of ``[S, k]`` arrays, one part per label."""
     num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    return {label: ratio_of_means(num[:, i], den[:, i]) for i, label in enumerate(labels)}
+    return {label: paired_ratio(num[:, i], den[:, i]) for i, label in enumerate(labels)}
 
 
-def increments(values, labels: Sequence[str]) -> dict[str, Estimate]:
-    """Consecutive increments ``values[:, k+1] − values[:, k]`` within each data set
-    (``[S, K]``), mean over data sets, one part per pair: ``{"a→b": Estimate}``. A curve
-    increases when every part lies above zero."""
-    values = np.asarray(values, dtype=float)
-    diffs = np.diff(values, axis=1)
-    return {
-        f"{labels[k]}→{labels[k + 1]}": Estimate.mean(diffs[:, k], unit=UNIT)
-        for k in range(diffs.shape[1])
-    }
+def log_log_trend(values, x) -> Estimate:
+    """Whether positive ``values [S, k]`` grow along a log-spaced axis ``x [k]``: each data
+    set's least-squares slope of ``log values`` against ``log x``, and the t interval of the
+    mean slope over data sets (:meth:`Estimate.trend`, sign +1: above zero, they grow)."""
+    logx = np.log(np.asarray(x, dtype=float))
+    return Estimate.trend(np.asarray(values, dtype=float), +1, x=logx, log=True, unit=UNIT)
 
 
 def below_start(run: ThermalGrid, index: int = 0) -> Estimate:
     """``⟨L⟩`` at temperature ``index`` over the loss at the start θ0, within each data set,
-    mean over data sets (below one: the Langevin dynamics went *down* from θ0)."""
-    return Estimate.mean(mean_loss(run)[:, index] / np.asarray(run.loss0), unit=UNIT)
+    geometric mean over data sets (below one: the Langevin dynamics went *down* from θ0)."""
+    return paired_ratio(mean_loss(run)[:, index], run.loss0)
 
 
 def free_diffusion_ratio(run: ThermalGrid) -> dict[str, Estimate]:

@@ -84,7 +84,9 @@ def test_a_resampled_dataset_is_never_paired_with_its_own_copy():
 
 
 def test_sas_rises_with_noise_everywhere_when_noise_multiplies_the_dataset_effect():
-    cube = synthetic_cube({0.0: 0.001, 0.2: 0.02})
+    few = es.noise_rise_fraction(synthetic_cube({0.0: 0.001, 0.2: 0.02}))
+    assert (few.value, few.low, few.high) == (1.0, -np.inf, np.inf)  # a bootstrap of 6 data sets
+    cube = synthetic_cube({0.0: 0.001, 0.2: 0.02}, n_datasets=32)
     rises = es.noise_rise_fraction(cube)
     assert (rises.value, rises.low, rises.unit) == (1.0, 1.0, "datasets")
     verdict = Claim.check(
@@ -95,7 +97,7 @@ def test_sas_rises_with_noise_everywhere_when_noise_multiplies_the_dataset_effec
 
 
 def test_no_noise_effect_gives_an_undecided_fraction():
-    cube = synthetic_cube({0.0: 0.0, 0.2: 0.0})  # only the seed jitter
+    cube = synthetic_cube({0.0: 0.0, 0.2: 0.0}, n_datasets=32)  # only the seed jitter
     rises = es.noise_rise_fraction(cube)
     assert rises.low < 0.8 and rises.high == 1.0  # a coin flip per configuration
     verdict = Claim.check(
@@ -105,11 +107,13 @@ def test_no_noise_effect_gives_an_undecided_fraction():
 
 
 def test_sas_over_gap_is_the_dataset_effect_over_the_gap_and_skips_collapsed_configs():
+    many = es.sas_over_gap(synthetic_cube({0.0: 0.01, 0.2: 0.01}, n_datasets=32))
+    assert many.n == 32 and many.low <= many.value <= many.high < 0.1
     cube = synthetic_cube({0.0: 0.01, 0.2: 0.01})
     ratio = es.sas_over_gap(cube)
     expected = es.sas_per_config(cube.test, np.arange(6)) / 0.5
     assert ratio.value == pytest.approx(np.median(expected))
-    assert ratio.low <= ratio.value <= ratio.high < 0.1
+    assert (ratio.low, ratio.high) == (-np.inf, np.inf)  # a bootstrap of 6 data sets
     collapsed = cube.collapsed.copy()
     collapsed[0, 0, 0] = True  # one run of configuration 0 collapsed
     cut = es.RunCube(cube.configs, cube.test, cube.train, cube.tau, collapsed)
@@ -125,19 +129,23 @@ def test_tau_ratio_compares_the_median_autocorrelation_times_of_two_noise_levels
         cube.tau.shape
     )
     ratio = es.tau_ratio(es.RunCube(cube.configs, cube.test, cube.train, tau, cube.collapsed))
-    assert (ratio.value, ratio.low, ratio.high) == (3.0, 3.0, 3.0)
+    assert (ratio.value, ratio.low, ratio.high) == pytest.approx((3.0, 3.0, 3.0))
+    assert (ratio.n, ratio.unit, ratio.method) == (6, "datasets", "geometric mean, t on logs")
+    # one ratio per data set: the median over its seeds, then over the configurations
+    tau = tau * np.exp(np.arange(6.0))[:, None, None]  # a data set's τ scales both noise levels
+    ratio = es.tau_ratio(es.RunCube(cube.configs, cube.test, cube.train, tau, cube.collapsed))
+    assert ratio.per_unit == pytest.approx(np.full(6, 3.0))
 
 
 def test_spearman_of_monotone_points_and_of_too_few():
-    x = np.arange(8.0)
+    x = np.arange(40.0)
     rho = es.spearman(x, x**3)
-    assert rho.n == 8 and rho.value == pytest.approx(1.0)
+    assert rho.n == 40 and rho.value == pytest.approx(1.0)
     assert (rho.low, rho.high) == pytest.approx((1.0, 1.0))
     assert es.spearman(x[:2], x[:2]).is_nan
-    few = es.spearman(x[:4], x[:4])  # a perfect ordering of 4 points has p = 1/12
+    few = es.spearman(x[:8], x[:8])  # a bootstrap of fewer than 32 points: unbounded
     assert few.value == pytest.approx(1.0) and (few.low, few.high) == (-np.inf, np.inf)
-    assert es.spearman(x[:5], x[:5]).low == pytest.approx(1.0)
-    assert es.spearman(x, np.ones(8)).is_nan
+    assert es.spearman(x, np.ones(40)).is_nan
 
 
 # ------------------------------------------------------------------ non-convergence ensemble
@@ -160,23 +168,41 @@ def test_twins_that_decorrelate_differ_instantaneously_but_not_on_average():
     assert (z_shifted > es.TWIN_Z).all()
 
 
-def test_spread_slope_of_stationary_runs_is_minus_one_half():
-    slope = es.spread_slope(ar1(0.5, 4000, 16, seed=3))
-    assert slope.n == 16 and slope.unit == "seeds"
-    assert slope.value == pytest.approx(-0.5, abs=0.1)
-    assert slope.low < -0.5 < slope.high
+def test_seed_deviations_are_the_seed_spread_of_the_running_averages_per_seed():
+    x = ar1(0.5, 400, 6, seed=3)
+    t, dev = es.seed_deviations(x)
+    assert t[0] == 100 and t[-1] == 400 and dev.shape == (6, 301)
+    spread, _ = stability.time_average_convergence(x)
+    rms = np.sqrt((dev**2).mean(0) * 5 / 6)
+    np.testing.assert_allclose(rms, spread[t - 1], rtol=1e-10)
+
+
+def test_the_spread_of_stationary_runs_decays_at_minus_one_half_per_seed():
+    parts = es.spread_decay(ar1(0.5, 4000, 200, seed=11))
+    decay, rate = parts["decay"], parts["rate"]
+    assert (decay.n, decay.unit, decay.method) == (200, "seeds", "trend: per-unit slope, t")
+    assert decay.low > 0  # the time averages approach one another
+    assert rate.value == pytest.approx(-decay.value)
+    assert rate.low < -0.5 < rate.high and rate.high - rate.low < 0.4
+
+
+def test_the_spread_of_random_walks_grows():
+    walks = np.cumsum(np.random.default_rng(0).normal(size=(16, 2000)), axis=1)
+    assert es.spread_decay(walks)["decay"].high < 0  # no common time average
 
 
 def test_the_law_of_a_relaxing_ensemble_settles_and_of_a_stationary_one_does_not_move():
     t = np.arange(400.0)
-    relaxing = np.exp(-t / 40)[None, :] + 0.01 * ar1(0.5, 400, 12, seed=4)
+    relaxing = np.exp(-t / 40)[None, :] + 0.01 * ar1(0.5, 400, 32, seed=4)
     assert es.law_drift_ratio(relaxing, 4).high < 0.2
-    stationary = es.law_drift_ratio(ar1(0.5, 400, 12, seed=5), 4)
+    stationary = es.law_drift_ratio(ar1(0.5, 400, 32, seed=5), 4)
     assert stationary.low < 1 < stationary.high  # at its floor: no decision
+    few = es.law_drift_ratio(relaxing[:12], 4)  # a bootstrap of fewer than 32 seeds
+    assert few.value < 0.2 and (few.low, few.high) == (-np.inf, np.inf)
 
 
 def test_ergodicity_of_independent_stationary_runs():
-    x = ar1(0.8, 2000, 16, seed=6)
+    x = ar1(0.8, 2000, 32, seed=6)
     parts = es.ergodicity(x, final=x[:, -1])
     reference = stability.ergodicity_check(x, x[:, -1])
     assert parts["spread ratio"].value == pytest.approx(reference.spread_ratio)
@@ -225,7 +251,8 @@ def test_the_measurements_of_the_ensemble_are_its_estimators_on_the_constant_lr_
     assert isinstance(m, es.NonconvergenceMeasurements)
     loss_c = es.constant_lr_losses(traj)
     assert loss_c.shape == (5, 10)  # 5 seeds, records at steps 30, 40, ..., 120
-    assert m.spread_slope == es.spread_slope(loss_c)
+    assert m.spread_decay == es.spread_decay(loss_c)["decay"]
+    assert m.spread_rate == es.spread_decay(loss_c)["rate"]
     assert m.law_drift == es.law_drift_ratio(loss_c, 4)
     assert m.displacement_ratio == es.window_ratio(traj, "displacement")
     assert m.krylov_bogolyubov.is_exact and m.krylov_bogolyubov_bound == pytest.approx(2 / 12)

@@ -22,32 +22,44 @@ def _table(mean, prior=None, p_accept=None):
     return {"mean": mean, "prior": prior, "ratio": mean / prior, "p_accept": p_accept}
 
 
-def test_a_trend_is_decided_per_data_set_along_increasing_width():
+def test_a_trend_is_the_mean_per_data_set_slope_of_the_log_along_increasing_width():
     # columns are data sets; the grid is given out of order on purpose
     widths = [40, 5, 160]
-    mean = [[0.20, 0.20, 0.20], [0.10, 0.25, 0.10], [0.23, 0.30, 0.20]]
-    up = gc.trend({"linear": _table(mean)}, widths)["linear"]
-    assert up.tolist() == [True, False, False]  # set 1 falls 5 → 40; set 2 ties 40 → 160
-    assert gc.trend({"linear": _table(mean)}, widths, up_to=40)["linear"].tolist() == [
-        True,
-        False,
-        True,
-    ]
+    mean = [[0.2, 0.2, 0.2], [0.1, 0.25, 0.1], [0.4, 0.3, 0.2]]
+    up = gc.trend({"linear": _table(mean)}, widths, sign=+1, log_x=True)["linear"]
+    # per data set: slope of log L_gen against log k over k = 5, 40, 160
+    x = np.log([5, 40, 160])
+    rows = np.log(np.array(mean)[[1, 0, 2]].T)
+    slopes = [np.polyfit(x, row, 1)[0] for row in rows]
+    assert up.value == pytest.approx(np.mean(slopes))
+    assert (up.n, up.unit, up.method) == (3, "data sets", "trend: per-unit slope, t")
+    assert up.per_unit == pytest.approx(slopes)
+    # up_to keeps the grid points k <= 40; sign -1 reverses the effect
+    down = gc.trend({"linear": _table(mean)}, widths, sign=-1, log_x=True, up_to=40)["linear"]
+    assert down.per_unit == pytest.approx(-(rows[:, 1] - rows[:, 0]) / (x[1] - x[0]))
 
 
-def test_nan_in_a_data_set_is_never_a_trend_and_is_named():
+def test_a_trend_between_two_grid_values_is_their_paired_log_ratio():
+    depths = [6, 2, 10]
+    mean = [[0.02, 0.03], [0.04, 0.02], [0.01, 0.025]]
+    est = gc.trend({"tanh": _table(mean)}, depths, sign=-1, at=(2, 10))["tanh"]
+    np.testing.assert_allclose(est.per_unit, -np.log([0.01 / 0.04, 0.025 / 0.02]) / 8)
+
+
+def test_nan_in_a_data_set_makes_the_trend_nan_and_is_named():
     table = {"tanh": _table([[0.1, 0.1], [np.nan, 0.2]])}
-    assert gc.trend(table, [5, 40])["tanh"].tolist() == [False, True]
+    assert gc.trend(table, [5, 40], sign=+1)["tanh"].is_nan
     assert "width tanh" in gc.failed_runs(width=table)
     assert gc.failed_runs(width={"tanh": _table([[0.1], [0.2]])}, limit=np.ones(1)) is None
     assert gc.failed_runs(limit=np.array([1.0, np.nan])).endswith("limit")
 
 
-def test_acceptance_falls_with_width_as_a_decreasing_trend():
+def test_acceptance_falls_with_width_as_a_decreasing_trend_of_its_log():
     p = [[8e-5, 7e-5], [2e-5, 7e-5], [1e-5, 6e-5]]
     table = {"linear": _table(np.ones((3, 2)), p_accept=p)}
-    falls = gc.trend(table, [5, 40, 160], "p_accept", increasing=False)["linear"]
-    assert falls.tolist() == [True, False]
+    falls = gc.trend(table, [5, 40, 160], "p_accept", sign=-1, log_x=True)["linear"]
+    assert all(s > 0 for s in falls.per_unit)  # both fall, the second barely
+    assert falls.value > 0
 
 
 def test_ratio_to_chance_is_taken_within_each_data_set():
@@ -76,34 +88,18 @@ def test_depth_claims_compare_the_deepest_depth_with_depth_two_per_data_set():
     mean = [[0.02, 0.03], [0.04, 0.02], [0.01, 0.025]]
     table = {"linear": _table(mean, prior=np.full((3, 2), 0.08))}
     np.testing.assert_allclose(gc.depth_fall(table, depths)["linear"], [0.25, 1.25])
-    assert gc.deeper_is_better(table, depths)["linear"].tolist() == [True, False]
     d3 = gc.ratio_shallow_and_deep(table, depths)
     assert list(d3) == ["d = 2", "d = 10"]
     np.testing.assert_allclose(d3["d = 2"], [0.5, 0.25])
     np.testing.assert_allclose(gc.limit_ratio(table, depths, np.array([0.01, 0.05])), [1.0, 0.5])
 
 
-def test_spearman_of_the_median_curve_with_a_bootstrap_over_data_sets():
-    rng = np.random.default_rng(0)
-    depths = [2, 4, 6, 8, 10]
-    falling = np.linspace(0.05, 0.01, 5)[:, None] * (1 + 0.05 * rng.standard_normal((5, 8)))
-    est = gc.spearman_of_median(depths, falling)
-    assert est.value == pytest.approx(-1) and est.high < -0.9
-    assert (est.n, est.unit) == (8, "data sets")
-    flat = 0.03 + 0.01 * rng.standard_normal((5, 8))
-    assert gc.spearman_of_median(depths, flat).high > -0.9  # no trend: not decided as one
-    assert math.isnan(gc.spearman([1, 2, 3], [1.0, np.nan, 0.0]))
-
-
-def test_acceptance_rises_with_depth_needs_end_points_and_rank_correlation():
-    p = [[1e-7, 1e-7, 5e-7], [5e-7, 2e-8, 1e-6], [2e-6, 5e-8, 4e-7]]
-    table = {"linear": _table(np.ones((3, 3)), p_accept=p)}
-    assert gc.acceptance_rises(table, [2, 6, 10]).tolist() == [True, False, False]
-
-
-def test_medians_are_over_data_sets_with_order_statistic_intervals():
-    est = gc.medians({"linear": np.arange(10.0)})["linear"]
-    assert (est.value, est.low, est.high, est.unit) == (4.5, 1.0, 8.0, "data sets")
+def test_ratios_are_geometric_means_and_gaps_means_over_data_sets():
+    est = gc.geometric_means({"linear": np.array([0.5, 2.0, 1.0])})["linear"]
+    assert est.value == pytest.approx(1.0)
+    assert (est.method, est.unit, est.n) == ("geometric mean, t on logs", "data sets", 3)
+    gap = gc.means({"gap": np.array([-0.01, 0.01, 0.03])})["gap"]
+    assert gap.value == pytest.approx(0.01) and gap.method == "mean, t"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""The measurements behind chapter 01's claims: per-seed tables, worst cases, trends, estimates."""
+"""The measurements behind chapter 01's claims: per-seed tables, worst cases, censored delay
+trends, estimates."""
 
 from __future__ import annotations
 
@@ -65,8 +66,10 @@ def test_headline_measures_have_one_row_per_seed_and_pair_the_linearisation(tiny
     t = ex.headline_measures(head, lin)
     assert isinstance(t, ex.Headline)
     np.testing.assert_array_equal(t.alpha, [0.5, 1, 2])
-    for key in ("ratio", "rise", "final", "norm_growth", "weight_change", "linear_share"):
+    keys = ("ratio", "rise", "final", "norm_growth", "weight_change", "linear_share", "train_time")
+    for key in keys:
         assert getattr(t, key).shape == (2, 3), key
+    assert t.budget == head.trajectory.steps[-1]
     assert t.lin_deviation.shape == t.lin_floor.shape == (2,)
     # the lazy start: the network follows its linearisation closely at first
     assert np.all(t.lin_deviation < 0.5)
@@ -113,32 +116,66 @@ def test_linearisation_deviation_stops_at_the_network_peak():
         ex.linearisation_deviation(net, _history([[1, 1]], [[1, 1]]))
 
 
-def test_trends_count_a_never_crossed_threshold_as_the_largest_value():
-    table = np.array([[1, 2, np.inf], [1, 3, 2], [np.nan, np.inf, np.nan], [3, 2, 2]])
-    np.testing.assert_array_equal(ex.non_decreasing(table), [True, False, True, False])
-    np.testing.assert_array_equal(ex.non_increasing(table), [False, False, True, True])
-    np.testing.assert_array_equal(ex.non_increasing([[np.inf, 5, 1]]), [True])
+def _delays(gap, t_train, budget=100.0):
+    gap, t_train = np.asarray(gap, float), np.asarray(t_train, float)
+    return types.SimpleNamespace(
+        gap=gap, ratio=(t_train + gap) / t_train, train_time=t_train, budget=budget
+    )
+
+
+def test_a_never_crossed_delay_is_censored_at_the_budget_less_the_train_time():
+    t_train = [[10, 20, 30], [10, 20, 30], [10, 20, 40]]
+    gap = [[5, 10, 20], [6, 12, 15], [5, 10, np.inf]]
+    # the censored gap is above 100 - 40; its ratio above 100 / 40
+    assert ex.delay_censored_at(gap, t_train, 100.0, "gap") == 60
+    assert ex.delay_censored_at(gap, t_train, 100.0, "ratio") == 2.5
+    assert ex.delay_censored_at([[1, 2]], [[1, 1]], 100.0, "gap") is None
+    e = ex.delay_trend(_delays(gap, t_train), "gap", +1, [0.0, 1.0, 2.0])
+    slopes = [7.5, 4.5, (60 - 5) / 2]  # the third seed's slope with the budget in its place
+    assert e.value == pytest.approx(np.mean(slopes)) and e.censored == "high"
+    assert e.high == math.inf and e.low < e.value
+    # a censored entry below the mean of x, if larger, lowers the slope: the low end opens
+    early = ex.delay_trend(_delays([[np.inf, 10, 20]] * 2, t_train[:2]), "gap", +1, [0, 1, 2])
+    assert early.censored == "low" and early.low == -math.inf and early.high < math.inf
+    both = ex.delay_trend(
+        _delays([[np.inf, 10, 20], [1, 10, np.inf]], t_train[:2]), "gap", +1, [0, 1, 2]
+    )
+    assert both.censored == "both" and (both.low, both.high) == (-math.inf, math.inf)
+
+
+def test_a_delay_whose_train_loss_never_crossed_makes_the_trend_nan():
+    t_train = np.array([[10.0, np.inf], [10.0, 20.0]])
+    gap = np.array([[5.0, -np.inf], [5.0, 9.0]])  # the test loss crossed, the train loss not
+    assert ex.delay_trend(_delays(gap, t_train), "gap", +1, [0.0, 1.0]).is_nan
+    ratio = ex.delay_trend(
+        _delays([[5.0, 6.0], [5.0, 9.0]], [[10.0, 10.0]] * 2), "ratio", +1, [0.0, 1.0]
+    )
+    assert ratio.value == pytest.approx(np.mean([np.log(16 / 15), np.log(19 / 15)]))
 
 
 def test_paper_amount_of_grokking_counts_a_run_that_never_generalised_as_zero():
     steps = [0, 10, 100, 1000]
     h = _history([[1, 0.05, 0, 0], [1, 0.05, 0, 0]], [[1, 1, 0.05, 0], [1, 1, 1, 1]], steps=steps)
     np.testing.assert_array_equal(ex.amount_of_grokking(h, 0.1), [90, 0])
-    amounts = np.array([[[0, 1], [5, 2]], [[0, 1], [0, 0]], [[9, 1], [5, 2]]])
-    alphas, eps = [0.5, 2.0], [0.05, 0.25]
-    np.testing.assert_array_equal(ex.corner_is_largest(amounts, alphas, eps), [True, False, False])
-    # the laziest α is found by value, not by position
-    flipped = amounts[:, ::-1]
-    np.testing.assert_array_equal(
-        ex.corner_is_largest(flipped, alphas[::-1], eps), [True, False, False]
+
+
+def test_phase_trends_are_each_seeds_slope_over_the_whole_grid():
+    amounts = np.array([[[0, 1], [4, 3]], [[1, 1], [5, 1]], [[2, 0], [4, 2]]], float)
+    phase = ex.PhaseDiagram(np.array([0.5, 2.0]), np.array([0.05, 0.25]), amounts, amounts)
+    along_alpha = phase.trend("alpha", +1)  # the mean over ε of each seed, against log α
+    slopes = (amounts[:, 1].mean(1) - amounts[:, 0].mean(1)) / np.log(4)
+    np.testing.assert_allclose(along_alpha.per_unit, slopes)
+    along_eps = phase.trend("eps", -1)
+    np.testing.assert_allclose(
+        along_eps.per_unit, (amounts[:, :, 0].mean(1) - amounts[:, :, 1].mean(1)) / np.log(5)
     )
-    assert not ex.corner_is_largest(np.zeros((1, 2, 2)), alphas, eps)[0]
 
 
 def test_relative_delay_uses_each_runs_own_initial_loss():
     steps = [0, 10, 100]
     h = _history([[1, 0.05, 0], [10, 0.5, 0]], [[1, 1, 0.05], [10, 10, 0.5]], steps=steps)
-    gap, ratio = ex.relative_delay(h, 0.1)
+    t_train, gap, ratio = ex.relative_delay(h, 0.1)
+    np.testing.assert_array_equal(t_train, [10, 10])
     np.testing.assert_array_equal(gap, [90, 90])
     np.testing.assert_array_equal(ratio, [10, 10])
 
@@ -162,14 +199,6 @@ def test_geometric_mean_is_the_mean_on_logs_mapped_back():
     assert one.value == pytest.approx(3.0) and one.low == 0 and one.high == math.inf
 
 
-def test_log_increments_measure_growth_from_one_configuration_to_the_next():
-    np.testing.assert_allclose(ex.log_increments([[1, 2, 8]]), [[math.log(2), math.log(4)]])
-    parts = ex.log_increment_estimates([0.5, 1.0, 2.0], [[1, 2, 8], [1, 4, 8]])
-    assert list(parts) == ["α 0.5→1", "α 1→2"]
-    assert parts["α 0.5→1"].value == pytest.approx(math.log(8) / 2)
-    assert parts["α 1→2"].n == 2
-
-
 def test_modular_measures_group_runs_by_seed_and_alpha():
     steps = np.array([0, 10, 100])
     acc = np.array([[0, 0.95, 1], [0, 0.5, 1], [0, 0, 0.95], [0, 0, 0]], float)
@@ -181,6 +210,7 @@ def test_modular_measures_group_runs_by_seed_and_alpha():
     assert t.t_test.shape == (2, 2)
     assert t.t_test[1, 0] == np.inf and t.t_test[0, 1] == pytest.approx(0.9 / 0.95 * 10)
     np.testing.assert_allclose(t.norm_growth, [[1, 3], [1, 2]])
+    assert t.budget == 100
     # the test accuracy must reach the level after the training accuracy: equal times do not
     np.testing.assert_array_equal(t.groks(1.0), [False, False])
 
@@ -202,8 +232,10 @@ def test_axis_sweep_tables_follow_the_axis_in_increasing_order(tiny_headline):
     traj = head.trajectory
     np.testing.assert_array_equal(m.rise, ex.table(head, ex.rise(traj), "alpha")[1])
     np.testing.assert_array_equal(m.final, ex.table(head, traj.test_loss[:, -1], "alpha")[1])
-    gap = ex.table(head, ex.relative_delay(traj)[0], "alpha")[1]
-    np.testing.assert_array_equal(m.gap, gap)
+    t_train, gap, _ = ex.relative_delay(traj)
+    np.testing.assert_array_equal(m.gap, ex.table(head, gap, "alpha")[1])
+    np.testing.assert_array_equal(m.train_time, ex.table(head, t_train, "alpha")[1])
+    assert m.budget == traj.steps[-1]
     assert m.weight_change.shape == (2, 3)
     assert ex.axis_sweep(lin, "alpha").weight_change is None  # the linearisation has no W
 
@@ -215,7 +247,7 @@ def test_phase_diagram_puts_seeds_first_then_alpha_then_eps():
     assert phase.amount.shape == phase.ratio.shape == (2, 2, 3)
     eps = ex.seed_table(sweep, sweep.config["eps"]).reshape(2, 2, 3)
     np.testing.assert_array_equal(eps[0, 0], [0.05, 0.25, 1.0])
-    assert phase.corner_is_largest().shape == (2,)
+    assert phase.trend("alpha", +1).n == 2
 
 
 def test_eigenvector_measures_sort_the_ranks_and_normalise_the_losses():

@@ -1,8 +1,9 @@
 """Chapter 02's claim declarations: the quick set, whole reports on tiny runs, and claim 15c's
-parts (one per λ, the verdict unchanged)."""
+parts (one per λ, the verdict unchanged); claim 9's per-seed slopes."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from linear_grokking_tiny import TINY, synthetic_two_layer
 
@@ -89,3 +90,13 @@ def test_fig1_claims_read_grid_cells_by_label_whatever_the_order_of_lambda(resul
     for cid in ("7a", "7b", "8", "9"):
         mine, theirs = as_given[cid].estimates, reordered[cid].estimates
         assert {k: repr(e) for k, e in mine.items()} == {k: repr(e) for k, e in theirs.items()}
+
+
+def test_claim_9_trend_is_each_seeds_slope_in_lambda_and_censors_a_delay_that_never_came():
+    rows = np.array([[10.0, 100.0, 1000.0], [10.0, 100.0, np.inf]])  # [runs, λ ascending]
+    grid = ex.EpsLambdaGrid((1e-3,), (0.9, 0.1, 0.5), rows.T[[2, 0, 1]][None])  # λ given unsorted
+    (trend,) = claims.delay_trends(grid).values()
+    slope = np.log(10) / 0.4  # log Δt rises by log 10 per 0.4 in λ
+    assert trend.per_unit[0] == pytest.approx(slope)
+    assert trend.per_unit[1] > slope  # the budget stands in for the never-crossed Δt
+    assert trend.censored == "high" and trend.high == np.inf and trend.value > 0

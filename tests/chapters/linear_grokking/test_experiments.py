@@ -79,7 +79,7 @@ def test_critical_edge_is_the_largest_gamma_that_groks_per_lambda():
     np.testing.assert_array_equal(ex.critical_edge(gammas, [0.5, 0.9, 1.5], delay), [1e-3, 1e-4, 0])
 
 
-# --- per-run statistics of the simulations (claims 4, 5, 6, 9, 16c, 19, N) --------------------
+# --- per-run statistics of the simulations (claims 4, 5, 6, 19, N) --------------------
 
 
 def test_empirical_loss_deviation_is_the_worst_step_of_each_run_claim_4():
@@ -117,16 +117,6 @@ def test_max_gap_of_means_claim_6():
     theory = np.full((1, 3), 0.5)
     curves = np.array([[[0.5, 0.6, 0.5]], [[0.5, 0.4, 0.7]]])
     assert ex.max_gap_of_means(curves, theory) == pytest.approx(0.1)
-
-
-def test_increasing_per_run_needs_every_row_increasing_and_fails_on_nan():
-    values = np.array(  # [row, x, run]
-        [
-            [[1.0, 1.0, 1.0], [2.0, 0.5, 2.0], [3.0, 2.0, np.nan]],
-            [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [3.0, 3.0, 3.0]],
-        ]
-    )
-    np.testing.assert_array_equal(ex.increasing_per_run(values, axis=1), [True, False, False])
 
 
 def test_decay_rate_is_monotone_on_real_runs_and_a_kink_is_caught_claim_19():

@@ -93,25 +93,36 @@ def test_per_temperature_parts_are_means_over_data_sets():
     assert parts["T=1e-04"].value == pytest.approx(10.5) and parts["T=1e-04"].n == 2
 
 
-def test_spread_and_ratios_are_statistics_of_the_seed_means():
-    flat = np.tile([50.0, 50.0, 50.0], (5, 1)) + np.random.default_rng(1).normal(0, 1, (5, 3))
+def test_the_spread_is_a_statistic_of_the_seed_means_bootstrapped_from_32_data_sets():
+    rng = np.random.default_rng(1)
+    flat = np.tile([50.0, 50.0, 50.0], (40, 1)) + rng.normal(0, 1, (40, 3))
     spread = ex.spread_of_means(flat)
     means = flat.mean(0)
     assert spread.value == pytest.approx(means.max() / means.min())
     assert 1.0 <= spread.low <= spread.value <= spread.high < 1.2
-    ratio = ex.ratio_of_means([2.0, 4.0, 6.0], [1.0, 2.0, 3.0])
+    few = ex.spread_of_means(flat[:5])  # a bootstrap of 5 data sets does not cover
+    assert (few.low, few.high) == (-np.inf, np.inf)
+
+
+def test_ratios_are_geometric_means_of_the_per_data_set_ratios():
+    ratio = ex.paired_ratio([2.0, 4.0, 6.0], [1.0, 2.0, 3.0])
     assert ratio.value == pytest.approx(2.0) and (ratio.low, ratio.high) == pytest.approx((2, 2))
-    parts = ex.ratios_of_means(np.ones((3, 2)), 2 * np.ones((3, 2)), ["a", "b"])
+    assert ratio.method == "geometric mean, t on logs" and ratio.unit == "data sets"
+    skewed = ex.paired_ratio([1.0, 4.0], [2.0, 1.0])  # 0.5 and 4: paired, on a log scale
+    assert skewed.value == pytest.approx(math.sqrt(2))
+    parts = ex.paired_ratios(np.ones((3, 2)), 2 * np.ones((3, 2)), ["a", "b"])
     assert parts["b"].value == pytest.approx(0.5)
 
 
-def test_an_increasing_curve_has_every_increment_above_zero():
+def test_a_growing_curve_has_a_positive_mean_log_log_slope():
+    sizes = [25, 50, 100]
     curve = np.array([[14.0, 27.0, 46.0], [20.0, 34.0, 45.0], [16.0, 30.0, 47.0]])
-    parts = ex.increments(curve, ["N=25", "N=50", "N=100"])
-    assert list(parts) == ["N=25→N=50", "N=50→N=100"]
-    assert all(e.low > 0 for e in parts.values())
-    flat = ex.increments(np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 1.5]]), ["a", "b"])
-    assert flat["a→b"].low < 0 < flat["a→b"].high
+    est = ex.log_log_trend(curve, sizes)
+    slopes = [np.polyfit(np.log(sizes), np.log(row), 1)[0] for row in curve]
+    assert est.per_unit == pytest.approx(slopes) and est.low > 0
+    assert est.method == "trend: per-unit slope, t" and est.unit == "data sets"
+    flat = ex.log_log_trend(np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 1.5]]), [1, 10])
+    assert flat.low < 0 < flat.high
 
 
 def _run(**over) -> ex.ThermalGrid:
