@@ -11,6 +11,8 @@ comes from. The constructors say how the interval was obtained:
   that never crossed within its budget is censored there, not infinite;
 * :meth:`Estimate.trend`: a trend along a swept axis as a per-unit paired effect (each unit's
   least-squares slope), t interval of the mean slope;
+* :meth:`Estimate.worst_point`: the largest deviation of a mean curve from a reference,
+  with per-point t intervals (an intersection-union bound above, Bonferroni below);
 * :meth:`Estimate.fraction`: Clopper-Pearson interval of the fraction of units where a
   yes/no statement holds;
 * :meth:`Estimate.bootstrap`: percentile bootstrap of any statistic of the units, resampling
@@ -176,6 +178,54 @@ class Estimate:
         if censored_at is not None and math.isinf(low):
             low = min(float(censored_at), median)
         return cls(median, low, float(x[n - k]), n, method, unit, **keep)
+
+    @classmethod
+    def worst_point(
+        cls,
+        samples,
+        reference,
+        *,
+        log: bool = False,
+        unit: str = "seeds",
+    ) -> Estimate:
+        """The largest deviation of a curve's mean from a reference curve, for a claim "within
+        a tolerance of the reference at every point": ``samples [units, points]`` (one curve per
+        unit), ``reference [points]``; the deviation at point ``j`` is ``log(mean_j / ref_j)``
+        with ``log``, else ``mean_j - ref_j``; the value is the largest ``|deviation|``.
+
+        ``high``: the largest over points of the farther end of each point's own 97.5 % t
+        interval (the true largest deviation is below it with probability >= 97.5 %: an
+        intersection-union bound). ``low``: the largest over points of the distance from 0 of
+        each point's Bonferroni interval at ``1 - 2.5 %/points`` (all of them hold at once with
+        probability >= 97.5 %). Together the interval covers at >= 95 %."""
+        x = np.atleast_2d(np.asarray(samples, dtype=float))
+        ref = np.asarray(reference, dtype=float).ravel()
+        n, points, method = x.shape[0], x.shape[1], "worst point, t (intersection-union)"
+        if ref.shape != (points,):
+            raise ValueError(f"reference must have {points} points; got shape {ref.shape}")
+        if np.isinf(x).any():
+            raise ValueError("worst point of samples with inf: a curve's value must be finite")
+        mean = x.mean(0)
+        deviation = (lambda m: np.log(m / ref)) if log else (lambda m: m - ref)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = float(np.abs(deviation(mean)).max())
+        if np.isnan(x).any() or not math.isfinite(value):
+            return cls._nan(n, unit, method)
+        if n == 1:
+            return cls(value, -math.inf, math.inf, 1, method, unit)
+        se = x.std(0, ddof=1) / math.sqrt(n)
+
+        def ends(level):
+            half = stats.t.ppf(0.5 + level / 2, n - 1) * se
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return deviation(mean - half), deviation(mean + half)
+
+        lo, hi = ends(1 - (1 - LEVEL) / 2)
+        high = float(np.nanmax(np.maximum(np.abs(lo), np.abs(hi))))
+        lo, hi = ends(1 - (1 - LEVEL) / 2 / points)
+        nearest = np.where((lo <= 0) & (hi >= 0), 0.0, np.minimum(np.abs(lo), np.abs(hi)))
+        low = float(np.nan_to_num(nearest, nan=0.0).max())
+        return cls(value, min(low, value), max(high, value), n, method, unit)
 
     @classmethod
     def fraction(cls, holds: Sequence[bool] | np.ndarray, *, unit: str = "seeds") -> Estimate:

@@ -100,3 +100,17 @@ def test_bootstrap_covers_from_its_minimum_unit_count_and_is_unbounded_below(n):
         assert got == 1.0  # unbounded: it cannot decide a claim
     else:
         assert abs(got - LEVEL) <= slack(trials)
+
+
+@pytest.mark.parametrize("n", (3, 6, 10, 32))
+def test_worst_point_of_a_mean_curve_covers_the_largest_true_deviation(n):
+    truth_curve = np.array([1.0, 1.1, 0.95, 1.02, 1.0])  # the mean curve, against 1.0
+
+    def draw(rng, k):
+        return truth_curve * rng.lognormal(0.0, 0.1, (k, len(truth_curve))) / math.exp(0.005)
+
+    truth = float(np.abs(np.log(truth_curve)).max())
+    got = coverage(
+        lambda x: Estimate.worst_point(x, np.ones(len(truth_curve)), log=True), draw, truth, n
+    )
+    assert got >= LEVEL - slack()

@@ -165,3 +165,15 @@ def test_poolable_estimates_keep_their_per_unit_values_for_the_json():
     assert Estimate.bootstrap(np.mean, np.arange(4.0)).per_unit == ()  # not poolable
     with pytest.raises(ValueError, match="per-unit values"):
         Estimate(1.0, 0.0, 2.0, 3, "mean, t", per_unit=(1.0,))
+
+
+def test_worst_point_is_the_largest_deviation_with_an_interval_that_can_decide():
+    rng = np.random.default_rng(6)
+    curves = 1.0 + 0.01 * rng.normal(size=(8, 50))  # every point close to the reference 1
+    close = Estimate.worst_point(curves, np.ones(50), log=True)
+    assert 0 <= close.low <= close.value <= close.high < 0.05
+    far = Estimate.worst_point(curves + np.r_[np.zeros(49), 0.5], np.ones(50))
+    assert far.low > 0.4  # one point half a unit away, certainly
+    assert Estimate.worst_point(curves[:1], np.ones(50)).high == math.inf
+    with pytest.raises(ValueError, match="points"):
+        Estimate.worst_point(curves, np.ones(3))

@@ -182,16 +182,17 @@ def linearisation_claims(h: ex.Headline) -> list[Claim]:
     return [
         Claim.check(
             "4a",
-            "until the test-loss peak the network's losses agree with its linearisation (α = 1)",
-            ex.mean(h.lin_deviation),
-            at_most=0.02,
-            reference="≈ 2 %",
-            source="prototype",
+            "the network follows its linearisation until the test-loss peak and departs from "
+            "it afterwards (α = 1): deviation up to the peak / deviation after it",
+            ex.geometric_mean(h.lin_deviation / np.maximum(h.lin_departure, 1e-12)),
+            at_most=0.5,
+            reference="follows the linearised curves, then departs (the prototype: within ≈ 2 % "
+            "up to the peak)",
+            source="paper, Fig. 1b; threshold 0.5 (at least twice as far after the peak) ours",
             quick="a size effect: at the quick preset's small D and N the network departs "
-            "from its linearisation by more than 2 % before the test-loss peak (the lazy "
-            "limit needs larger widths)",
-            note="per seed the largest relative deviation of train or test loss up to the seed's "
-            "peak; mean over seeds",
+            "from its linearisation early (the lazy limit needs larger widths)",
+            note="per seed the largest relative deviation |L_net/L_lin − 1| of train or test loss "
+            "up to the seed's test-loss peak over the largest after it; geometric mean over seeds",
         ),
         Claim.check(
             "4b",
@@ -426,7 +427,9 @@ def paper_sample_size_claim(gq: ex.AxisSweep) -> Claim:
         source="paper, Fig. 9",
         quick=quick,
         note="per seed the smallest R over the intermediate P; geometric mean over seeds; the "
-        "prototype saw no rise at ε = 0.5",
+        "prototype saw no rise at ε = 0.5, and neither does the authors' own JAX code at these "
+        "settings (D = 40, N = 100, η = 50, keys 10-12, 50 000 epochs: R = 1.000 at P = 120, "
+        "measured for issue 24)",
     )
 
 

@@ -128,10 +128,11 @@ def at_train_crossing(traj, threshold: float = 0.1) -> np.ndarray:
     return np.where(below.any(1), value, np.nan)
 
 
-def linearisation_deviation(network, linearised) -> np.ndarray:
+def linearisation_deviation(network, linearised, *, after_peak: bool = False) -> np.ndarray:
     """Per run, the largest relative difference ``|L_net / L_lin - 1|`` of the train and the
-    test loss up to (and including) the network's own test-loss peak. ``network`` and
-    ``linearised`` are histories of the same runs (same seeds, same order) on the same steps."""
+    test loss up to (and including) the network's own test-loss peak, or with ``after_peak``
+    after it. ``network`` and ``linearised`` are histories of the same runs (same seeds, same
+    order) on the same steps."""
     if network.test_loss.shape != linearised.test_loss.shape:
         raise ValueError(
             f"network and linearised runs must match; got {network.test_loss.shape} and "
@@ -142,7 +143,7 @@ def linearisation_deviation(network, linearised) -> np.ndarray:
         np.abs(network.train_loss / linearised.train_loss - 1),
         np.abs(network.test_loss / linearised.test_loss - 1),
     )
-    return np.where(until, dev, 0.0).max(1)
+    return np.where(~until if after_peak else until, dev, 0.0).max(1)
 
 
 def amount_of_grokking(traj, threshold: float = 0.1) -> np.ndarray:
@@ -273,8 +274,9 @@ class Headline:
     (:func:`at_train_crossing`); ``rise``; ``train_at_peak``; ``linear_share``; ``final``
     ``L_te(T)`` and ``final_ratio``; ``norm_growth`` ``‖W_T‖/‖W_0‖``; ``weight_change``
     ``‖W_T - W_0‖/‖W_0‖``; ``feature_alignment`` at the end; ``lin_deviation`` (network at
-    α = 1 vs its linearisation, :func:`linearisation_deviation`) and ``lin_floor`` (the
-    linearised model's smallest ``L_te / L_te(0)``).
+    α = 1 vs its linearisation up to the test-loss peak, :func:`linearisation_deviation`),
+    ``lin_departure`` (the same after the peak) and ``lin_floor`` (the linearised model's
+    smallest ``L_te / L_te(0)``).
     """
 
     alpha: np.ndarray
@@ -290,6 +292,7 @@ class Headline:
     weight_change: np.ndarray
     feature_alignment: np.ndarray
     lin_deviation: np.ndarray | None = None
+    lin_departure: np.ndarray | None = None
     lin_floor: np.ndarray | None = None
     train_time: np.ndarray | None = None
     budget: float | None = None
@@ -327,6 +330,7 @@ def headline_measures(head, lin=None, threshold: float = 0.1) -> Headline:
             raise ValueError("the linearised runs must have the headline's seeds, in order")
         lt = lin.trajectory
         tables["lin_deviation"] = linearisation_deviation(h.select(runs), lt)
+        tables["lin_departure"] = linearisation_deviation(h.select(runs), lt, after_peak=True)
         tables["lin_floor"] = (lt.test_loss / lt.test_loss[:, :1]).min(1)
     return Headline(alpha=alpha, budget=float(h.steps[-1]), **tables)
 

@@ -10,7 +10,8 @@ Two kinds of numbers come out of here:
   :meth:`Estimate.geometric_mean` of a time or a final loss over the theory's, or of two
   times of the same run; :meth:`Estimate.mean` of an accuracy, or of a loss whose finite-size
   expectation the theory gives; :meth:`Estimate.trend` of Δt along λ or the init scale;
-  :meth:`Estimate.fraction` of a yes/no check per run; or a bootstrap of a seed-averaged curve.
+  :meth:`Estimate.fraction` of a yes/no check per run; or :meth:`Estimate.worst_point` of a
+  seed-averaged curve against the theory's.
 
 A run that never reaches its grokking accuracy has ``t* = inf``. :func:`finite_ratio` maps a
 ratio with such a run to NaN, which makes a geometric mean NaN (the claim is then inconclusive,
@@ -28,6 +29,7 @@ with (the notebook and the dry run call the same functions), return typed result
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -226,19 +228,16 @@ def empirical_loss_deviation(curves: Sequence[Trajectory]) -> np.ndarray:
     return np.max(worst, axis=0)
 
 
-def max_log_ratio_of_means(curves: np.ndarray, theory: np.ndarray, window: np.ndarray) -> float:
-    """``max |log(mean over runs of curves / theory)|`` inside ``window``.
-
-    ``curves [runs, parts, n_t]`` (a part is one λ's train or gen loss), ``theory`` and
-    ``window [parts, n_t]``. The statistic of statement 5; bootstrap it over runs."""
-    mean = np.asarray(curves, dtype=float).mean(axis=0)
-    return float(np.abs(np.log(mean[window] / np.asarray(theory)[window])).max())
-
-
-def max_gap_of_means(curves: np.ndarray, theory: np.ndarray) -> float:
-    """``max |mean over runs of curves - theory|`` (statement 6: accuracy curves), shapes as in
-    :func:`max_log_ratio_of_means`."""
-    return float(np.abs(np.asarray(curves, dtype=float).mean(axis=0) - theory).max())
+def steepest_rise(gammas: np.ndarray, lams: np.ndarray, delay: np.ndarray) -> float:
+    """Claim 15b on the (γ, λ) plane ``delay [len(gammas), len(lams)]`` (NaN: never groks):
+    at each λ < 1 with at least two grokking cells, the least-squares slope of ``log Δt``
+    against ``log γ`` over them; the largest slope (NaN when no λ has two cells)."""
+    slopes = []
+    for j in np.flatnonzero(lams < 1):
+        ok = np.isfinite(delay[:, j]) & (delay[:, j] > 0)
+        if ok.sum() >= 2:
+            slopes.append(np.polyfit(np.log(gammas[ok]), np.log(delay[ok, j]), 1)[0])
+    return float(max(slopes)) if slopes else math.nan
 
 
 def decay_rate_monotone(curves: Sequence[Trajectory]) -> np.ndarray:

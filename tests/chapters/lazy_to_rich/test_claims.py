@@ -69,6 +69,7 @@ def _measures(sweep_alphas=(0.125, 1.0, 4.0, 16.0), p_paper=(25, 250)):
         weight_change=ramp[:, ::-1],
         feature_alignment=np.full((10, 4), 0.9),
         lin_deviation=np.full(10, 0.01),
+        lin_departure=np.full(10, 0.5),
         lin_floor=np.full(10, 0.8),
         train_time=np.full((10, 4), 10.0),
         budget=1000.0,
@@ -118,7 +119,7 @@ def test_verdicts_follow_the_measurements():
     assert claims["11a"].verdict == Verdict.REPRODUCED  # both trends with σ
     assert set(claims["11a"].estimates) == {"longer delay", "smaller weight change"}
     assert claims["2b"].verdict == Verdict.REPRODUCED  # 0.6 within [0.55, 0.70]
-    assert claims["4a"].verdict == Verdict.REPRODUCED  # 1 % ≤ 2 %
+    assert claims["4a"].verdict == Verdict.REPRODUCED  # 1 % up to the peak, 50 % after it
     assert claims["3e"].verdict == Verdict.NOT_REPRODUCED  # the amount falls with α
     assert claims["17b"].verdict == Verdict.INCONCLUSIVE  # one seed decides no trend
     assert claims["6a"].estimates[""].method == "trend: per-unit slope, t"

@@ -70,7 +70,7 @@ def test_headline_measures_have_one_row_per_seed_and_pair_the_linearisation(tiny
     for key in keys:
         assert getattr(t, key).shape == (2, 3), key
     assert t.budget == head.trajectory.steps[-1]
-    assert t.lin_deviation.shape == t.lin_floor.shape == (2,)
+    assert t.lin_deviation.shape == t.lin_departure.shape == t.lin_floor.shape == (2,)
     # the lazy start: the network follows its linearisation closely at first
     assert np.all(t.lin_deviation < 0.5)
     assert np.all(t.rise >= 1)

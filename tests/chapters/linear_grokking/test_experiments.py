@@ -104,21 +104,6 @@ def test_empirical_test_loss_stays_within_five_over_root_n_gen_on_real_runs_clai
     assert np.all(ex.empirical_loss_deviation([sim]) <= 5 / np.sqrt(2000))
 
 
-def test_max_log_ratio_of_means_reads_the_seed_mean_inside_the_window_claim_5():
-    theory = np.ones((2, 4))
-    curves = np.stack([theory * np.exp(0.1) * 0.5, theory * np.exp(0.1) * 1.5])  # mean e^0.1
-    curves[:, 1, 3] = 100.0  # outside the window: ignored
-    window = np.ones((2, 4), bool)
-    window[1, 3] = False
-    assert ex.max_log_ratio_of_means(curves, theory, window) == pytest.approx(0.1)
-
-
-def test_max_gap_of_means_claim_6():
-    theory = np.full((1, 3), 0.5)
-    curves = np.array([[[0.5, 0.6, 0.5]], [[0.5, 0.4, 0.7]]])
-    assert ex.max_gap_of_means(curves, theory) == pytest.approx(0.1)
-
-
 def test_decay_rate_is_monotone_on_real_runs_and_a_kink_is_caught_claim_19():
     problem = ts.teacher_student(40, 60, [0, 1], n_gen=10)
     sim = le.trajectory(problem, STEPS, eta=ETA, eps=1e-3)
@@ -269,3 +254,13 @@ def test_the_dry_run_calls_the_notebook_experiments_on_tiny_sizes():
     p = params.load("02_linear_grokking", "quick", 0, TINY, presets_dir="chapters/presets")
     for probe in dry_run.probes(p, ex.EXPERIMENTS):  # in order: a need gets its result
         probe.run(1)
+
+
+def test_steepest_rise_is_the_largest_per_lambda_slope_of_log_delay_claim_15b():
+    gammas, lams = np.array([1e-4, 1e-3, 1e-2]), np.array([0.5, 0.9, 1.2])
+    delay = np.array([[100.0, 200.0, np.nan], [50.0, 300.0, np.nan], [np.nan, 400.0, np.nan]])
+    # λ = 0.5: two cells falling by 2 per decade; λ = 0.9: rising; λ = 1.2 (> 1): left out
+    assert ex.steepest_rise(gammas, lams, delay) == pytest.approx(
+        np.polyfit([-4, -3, -2], np.log([200, 300, 400]), 1)[0] / np.log(10)
+    )
+    assert np.isnan(ex.steepest_rise(gammas, lams, np.full((3, 3), np.nan)))
