@@ -125,49 +125,56 @@ def needs(root: Path, preset: str) -> list[Need]:
 
 
 def _need(chapter, claim, versions, quick, hours) -> Need:
-    base = {"chapter": chapter, "claim": claim["id"]}
     methods = {e["method"] for e in claim["estimates"].values()}
     method = ", ".join(sorted(methods)) or "-"
-    if not claim["estimates"] or not methods <= set(POOLABLE) or not claim.get("bounds"):
-        why = claim["verdict"] if not claim["estimates"] else f"{method}: not a pooled statistic"
-        return Need(
-            **base,
-            method=method,
-            pilot="-",
-            pilot_units=0,
-            units_per_run=0,
-            units=None,
-            runs=None,
-            cost_h=None,
-            reach=False,
-            reason=why,
-        )
+    if why := _not_pooled(claim, methods):
+        return Need(chapter, claim["id"], method, "-", 0, 0, None, None, None, False, why)
     parts, pilots, notes = {}, set(), []
     for label, estimate in claim["estimates"].items():
         values, pilot = _pilot(label, claim["id"], versions, quick)
         pilots.add(pilot)
-        if np.ptp(values) == 0:
-            notes.append("spread 0")
-        bound = Bound(*(float(x) for x in claim["bounds"][label]))
-        parts[label] = (units_needed(estimate, values, bound), len(values), estimate["n"])
+        if np.isnan(values).any():
+            notes.append(f"{int(np.isnan(values).sum())} NaN unit(s) left out of the pilot")
+            values = values[~np.isnan(values)]
+        needed = None
+        if len(values) < 2:
+            notes.append("fewer than 2 pilot units")
+        else:
+            notes += ["spread 0"] if np.ptp(values) == 0 else []
+            bound = Bound(*(float(x) for x in claim["bounds"][label]))
+            needed = units_needed(estimate, values, bound)
+            notes += [] if needed else [f"{label or 'the estimate'}: more than {MAX_UNITS} units"]
+        parts[label] = (needed, len(values), estimate["n"])
     per_run = min(p[2] for p in parts.values())
     units = None if any(p[0] is None for p in parts.values()) else max(p[0] for p in parts.values())
     runs = None if units is None else max(1, math.ceil(units / max(per_run, 1)))
     cost = None if runs is None else float(runs * hours / 2)
-    reach = bool(units is not None and cost is not None and cost <= REACH_HOURS)
-    reason = "; ".join(dict.fromkeys(notes)) or ("" if units else f"more than {MAX_UNITS} units")
+    reach = bool(units is not None and cost <= REACH_HOURS)
+    pilot_units = min(p[1] for p in parts.values())
     return Need(
-        **base,
-        method=method,
-        pilot=" + ".join(sorted(pilots)),
-        pilot_units=min(p[1] for p in parts.values()),
-        units_per_run=per_run,
-        units=units,
-        runs=runs,
-        cost_h=cost,
-        reach=reach,
-        reason=reason,
+        chapter,
+        claim["id"],
+        method,
+        " + ".join(sorted(pilots)),
+        pilot_units,
+        per_run,
+        units,
+        runs,
+        cost,
+        reach,
+        "; ".join(dict.fromkeys(notes)),
     )
+
+
+def _not_pooled(claim: Mapping, methods: set[str]) -> str:
+    """Why a claim has no pooled statistic to size ('' when it has one)."""
+    if not claim["estimates"]:
+        return claim["verdict"]
+    if not methods <= set(POOLABLE):
+        return f"{', '.join(sorted(methods - set(POOLABLE)))}: not a pooled statistic"
+    if not claim.get("bounds"):
+        return "no tolerance recorded: a diagnostic decided the claim (" + claim["note"][:80] + ")"
+    return ""
 
 
 def _pilot(label: str, claim_id: str, versions, quick) -> tuple[np.ndarray, str]:
@@ -223,12 +230,13 @@ def table(rows: Sequence[Need]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="book", choices=("quick", "book", "paper"))
+    parser.add_argument("--root", type=Path, default=ROOT, help="the book whose results/ to read")
     args = parser.parse_args(argv)
-    rows = needs(ROOT, args.preset)
+    rows = needs(args.root, args.preset)
     print(table(rows))
-    path = ROOT / RESULTS_DIR / args.preset / POWER_FILE
+    path = args.root / RESULTS_DIR / args.preset / POWER_FILE
     path.write_text(json.dumps([asdict(r) for r in rows], indent=1, ensure_ascii=False) + "\n")
-    print(f"power: {path.relative_to(ROOT)}")
+    print(f"power: {path}")
     return 0
 
 

@@ -58,12 +58,18 @@ def test_claims_that_are_not_pooled_statistics_say_why_and_others_are_left_out()
     assert rows[0].units is None and "not a pooled statistic" in rows[0].reason
 
 
-def test_the_command_writes_power_json(tmp_path, monkeypatch):
+def test_a_pilot_without_two_finite_units_says_so():
+    nan = timed(report(1, [paper_claim(Estimate.mean([2.0, float("nan")]), at_least=1)]))
+    got = need([nan])
+    assert got.units is None and "NaN unit(s) left out" in got.reason
+    assert "fewer than 2 pilot units" in got.reason and not got.reach
+
+
+def test_the_command_writes_power_json(tmp_path):
     folder = tmp_path / "results" / "book" / "fixture"
     folder.mkdir(parents=True)
     claim = paper_claim(Estimate.mean([2.0, 2.1, 1.9]), at_least=1)
     (folder / "seed-1.json").write_text(json.dumps(timed(report(1, [claim]))))
-    monkeypatch.setattr(power, "ROOT", tmp_path)
-    assert power.main(["--preset", "book"]) == 0
+    assert power.main(["--preset", "book", "--root", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "results" / "book" / "power.json").read_text())
     assert rows[0]["claim"] == "p" and rows[0]["units"] >= 2
