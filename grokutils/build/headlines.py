@@ -30,6 +30,14 @@ H = Headline
 HEADLINES: dict[str, tuple[Headline, ...]] = {
     "01_lazy_to_rich": (
         H(
+            "Grokking is a transition from lazy to rich learning: the network first follows its "
+            "linearisation (kernel regression, the test loss rising) and departs from it when it "
+            "generalises",
+            "abstract; Fig. 1b",
+            ("4a",),
+            "lazy first, then rich",
+        ),
+        H(
             "Grokking without regularisation: the network groks with no weight decay while its "
             "weight norm grows (polynomial regression and modular addition)",
             "abstract; Figs. 1c, 2a-b",

@@ -100,3 +100,11 @@ def test_claims_split_into_the_papers_and_our_own_machinery():
     ]
     paper, own = split_by_source(claims)
     assert [c["id"] for c in paper] == ["a", "d"] and [c["id"] for c in own] == ["b", "c"]
+
+
+@pytest.mark.parametrize("chapter", sorted(HEADLINES))
+def test_every_claim_of_the_paper_decides_some_headline(chapter):
+    sources = claim_sources(CHAPTERS / chapter.split("_", 1)[1] / "claims.py")
+    of_paper = {c for c, s in sources.items() if all(x.startswith("paper") for x in s)}
+    listed = {c for headline in HEADLINES[chapter] for c in headline.claims}
+    assert not of_paper - listed, f"{chapter}: claims of the paper in no headline"
