@@ -11,7 +11,8 @@ A claim's verdict at a scale comes from, in this order (the first that has one):
 
 The archived runs alone decide a claim when they ran the same code as the newest of them
 (:func:`grokutils.build.pooling.current_runs`) and all say the same; runs that disagree make it
-inconclusive. A pooled entry that could not be pooled (``"not pooled"``) is no verdict.
+inconclusive. A claim whose units could not be pooled keeps, in ``pooled.json``, the verdict its
+runs agree on (``"pooled": false``).
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def _from_pooled(claim_id: str, pooled: Mapping[str, Mapping]) -> Evidence:
     entry = pooled.get(claim_id)
     if not entry or entry["verdict"] not in DECIDED:
         return Evidence(None)
+    if not entry.get("pooled", True):
+        return Evidence(entry["verdict"], None, f"{entry['runs']} runs agree")
     return Evidence(entry["verdict"], entry.get("n_units"), "pooled")
 
 

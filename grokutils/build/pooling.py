@@ -12,15 +12,22 @@ A claim is pooled only where that is the same statistic on more units
 (:meth:`~grokutils.core.estimates.Estimate.from_units`: a mean, a geometric mean, a median, a
 fraction, a trend of per-unit slopes). A bootstrap of another statistic, an
 exact value, an interval an estimator computed itself, a claim a diagnostic made inconclusive in
-some run, or runs that share a unit seed are reported as not pooled, with the reason.
+some run, or runs that share a unit seed are not pooled (``"pooled": false``, with the reason):
+such a claim keeps the verdict every run gave when they all agree, and is inconclusive when they
+do not; a claim not checked at the preset stays so.
 
-``results/<preset>/pooled.json``: ``{chapter: {claim_id: {"verdict", "n_units", "runs",
-"source", "estimate", "low", "high", "reason"}}}``; a claim of several parts has ``"parts"``
-(``{label: {"estimate", "low", "high", "n_units"}}``) in place of one estimate.
+``results/<preset>/pooled.json``: ``{chapter: {claim_id: {"verdict", "pooled", "n_units",
+"runs", "source", "estimate", "low", "high", "reason"}}}``; a claim of several parts has
+``"parts"`` (``{label: {"estimate", "low", "high", "n_units"}}``) in place of one estimate.
+
+Command line (the seed runner writes it too)::
+
+    python -m grokutils.build.pooling --preset book
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -31,7 +38,7 @@ from grokutils.core.claims import Bound, Verdict, combine
 from grokutils.core.estimates import POOLABLE, Estimate
 
 POOLED_FILE = "pooled.json"
-NOT_POOLED = "not pooled"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def current_runs(reports: Sequence[Mapping]) -> list[Mapping]:
@@ -73,6 +80,7 @@ def pool_claim(versions: Sequence[Mapping]) -> dict:
     verdict = combine(bounds[k].decide(e) for k, e in parts.items())
     entry = {
         "verdict": verdict.value,
+        "pooled": True,
         "n_units": min(e.n for e in parts.values()),
         "runs": len(versions),
         "source": claim["source"],
@@ -130,8 +138,19 @@ def _finite_or_text(x: float) -> float | str:
 
 
 def _not_pooled(claim: Mapping, versions: Sequence[Mapping], reason: str) -> dict:
+    """A claim whose units cannot be pooled: the verdict every run gave when they all agree
+    (an exact value, a claim each run decided on its own units), else inconclusive; a claim
+    not checked at this preset stays so. ``"pooled": false`` and ``reason`` say why."""
+    verdicts = {v["verdict"] for v in versions}
+    if claim["verdict"] == Verdict.NOT_CHECKED.value:
+        verdict = Verdict.NOT_CHECKED.value
+    elif len(verdicts) == 1:
+        verdict, reason = verdicts.pop(), f"{reason}; every run's own verdict"
+    else:
+        verdict, reason = Verdict.INCONCLUSIVE.value, f"{reason}; the runs disagree"
     return {
-        "verdict": NOT_POOLED,
+        "verdict": verdict,
+        "pooled": False,
         "n_units": 0,
         "runs": len(versions),
         "source": claim["source"],
@@ -141,3 +160,16 @@ def _not_pooled(claim: Mapping, versions: Sequence[Mapping], reason: str) -> dic
 
 def _claim(report: Mapping, claim_id: str) -> Mapping | None:
     return next((c for c in report["claims"] if c["id"] == claim_id), None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--preset", default="book", choices=("quick", "book", "paper"))
+    parser.add_argument("--root", type=Path, default=ROOT, help="the book whose results/ to read")
+    args = parser.parse_args(argv)
+    print(f"pooled verdicts: {write(args.root, args.preset)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

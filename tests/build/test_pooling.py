@@ -44,17 +44,24 @@ def test_what_cannot_be_pooled_says_why():
     claim = Claim.check("b", "s", boot, at_most=9, source="prototype", quick=True)
     runs = [report(k, [claim]) for k in (1, 2)]
     assert pooling.pool_chapter(runs)["b"] == {
-        "verdict": "not pooled",
+        "verdict": "inconclusive",
+        "pooled": False,
         "n_units": 0,
         "runs": 2,
         "source": "prototype",
-        "reason": "bootstrap is not a statistic of the units alone",
+        "reason": "bootstrap is not a statistic of the units alone; every run's own verdict",
     }
+    exact = Claim.check("e", "s", Estimate.exact(0.1), at_most=1, source="theory", quick=True)
+    both = [report(k, [exact]) for k in (1, 2)]
+    assert pooling.pool_chapter(both)["e"]["verdict"] == "reproduced"  # every run says so
+    other = Claim.check("e", "s", Estimate.exact(2.0), at_most=1, source="theory", quick=True)
+    split = [report(1, [exact]), report(2, [other])]
+    assert pooling.pool_chapter(split)["e"]["verdict"] == "inconclusive"
     diagnosed = mean_claim([1.2, 1.3], inconclusive_because="sampler not converged")
     runs = [report(1, [diagnosed]), report(2, [mean_claim([1.2, 1.3])])]
     assert "diagnostic" in pooling.pool_chapter(runs)["m"]["reason"]
     shared = [report(k, [mean_claim([1.2, 1.3])], unit_seeds={"runs": [7, k]}) for k in (1, 2)]
-    assert pooling.pool_chapter(shared)["m"]["reason"] == "the runs share unit seeds"
+    assert pooling.pool_chapter(shared)["m"]["reason"].startswith("the runs share unit seeds")
 
 
 def test_only_runs_of_the_newest_code_are_pooled():
@@ -70,5 +77,6 @@ def test_the_seed_runner_writes_pooled_json(tmp_path):
     for k in (1, 2):
         text = json.dumps(report(k, [mean_claim([1.2, 1.3, 1.1])]))
         (folder / f"seed-{k}.json").write_text(text)
-    path = pooling.write(tmp_path, "quick")
+    assert pooling.main(["--preset", "quick", "--root", str(tmp_path)]) == 0
+    path = tmp_path / "results" / "quick" / "pooled.json"
     assert json.loads(path.read_text())["fixture"]["m"]["n_units"] == 6
