@@ -106,7 +106,7 @@ def test_every_claim_is_in_the_quick_set_or_says_why_not():
     report = checks.report(_params(), **_measures())
     ids = [c.id for c in report.claims]
     assert len(ids) == len(set(ids)) == 31
-    assert report.quick == ("0", "3a", "3b", "5", "6b", "6c", "9a", "11a")
+    assert report.quick == ("0", "3a", "3b", "5", "6b", "6c", "9a")
     assert all(c.quick or c.not_at_quick for c in report.claims)
 
 
