@@ -2,7 +2,8 @@
 paper scales (columns), each cell filled with its verdict's colour and labelled with the verdict.
 
 The colours are the book's verdict colours (``_static/grokbook.css``, light mode); every cell
-carries its verdict as text in white (dark on the pale "not run"), and the picture has its own
+carries its verdict as text in white (dark on the pale "not run", and on a verdict that rests on
+a stale run: other code than the build's, left uncoloured), and the picture has its own
 pale neutral background, so it reads the same on the theme's light and dark pages and without
 colour. Drawn with matplotlib's SVG backend (no pyplot, no display), text kept as text.
 """
@@ -100,12 +101,13 @@ def _draw_header(ax) -> None:
 def _draw_row(ax, y: float, label: str, cells: Mapping[str, Cell]) -> None:
     ax.text(-0.1, y + 0.5, label, ha="right", va="center", color=INK, fontsize=9)
     for j, scale in enumerate(SCALES):
-        verdict = cells[scale].verdict
-        fill = FILL.get(verdict, FILL[NOT_RUN])
+        verdict, stale = cells[scale].verdict, "stale" in cells[scale].detail
+        fill = FILL[NOT_RUN] if stale else FILL.get(verdict, FILL[NOT_RUN])
         ax.add_patch(_box(j, y, fill))
         ink = INK if fill == FILL[NOT_RUN] else "white"
-        text = LABEL.get(verdict, verdict)
-        ax.text(j + 0.5, y + 0.5, text, ha="center", va="center", color=ink, fontsize=8.5)
+        text = LABEL.get(verdict, verdict) + ("\n(stale run)" if stale else "")
+        size = 7 if stale else 8.5
+        ax.text(j + 0.5, y + 0.5, text, ha="center", va="center", color=ink, fontsize=size)
 
 
 def _box(x: float, y: float, fill: str):

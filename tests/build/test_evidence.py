@@ -106,3 +106,10 @@ def test_the_rerun_command_is_the_readmes_papermill_line():
         "cd chapters && papermill 01_demo.ipynb out.ipynb -p preset book -p seed 3 "
         "-p device cuda -p steps 500 -y '{\"seeds\": [1, 2]}'"
     )
+
+
+def test_a_verdict_of_a_stale_run_is_drawn_uncoloured_and_says_so():
+    stale = [{s: Cell(R, "1 run, stale") for s in evidence.SCALES}]
+    svg = evidence_picture.evidence_svg([("01_demo", [HEADLINE], stale)])
+    fill = evidence_picture.FILL[R]
+    assert "(stale run)" in svg and fill not in svg.lower() and fill.upper() not in svg
