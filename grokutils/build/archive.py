@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS_DIR = "results"
+ROOT = Path(__file__).resolve().parents[2]
+"""The book's root: the checkout grokutils is imported from."""
 """Folder of the archived runs, relative to the book's root."""
 
 
@@ -173,8 +175,19 @@ def verdict_table(reports: Iterable[Mapping]) -> dict[str, dict[int, str]]:
     return table
 
 
+def claim_of(report: Mapping, claim_id: str) -> Mapping | None:
+    """The claim ``claim_id`` of an archived report (its claims JSON entry), None if absent."""
+    return next((c for c in report["claims"] if c["id"] == claim_id), None)
+
+
+def claim_versions(reports: Iterable[Mapping], claim_id: str) -> list[Mapping]:
+    """The claim ``claim_id`` as each of ``reports`` decided it (reports without it left out)."""
+    return [c for r in reports if (c := claim_of(r, claim_id)) is not None]
+
+
 def _verdict_of(report: Mapping, claim_id: str) -> str | None:
-    return next((c["verdict"] for c in report["claims"] if c["id"] == claim_id), None)
+    claim = claim_of(report, claim_id)
+    return None if claim is None else claim["verdict"]
 
 
 def _by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:

@@ -17,14 +17,12 @@ runs agree on (``"pooled": false``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from grokutils.build.archive import RESULTS_DIR, is_stale
+from grokutils.build.archive import claim_of, claim_versions, is_stale
 from grokutils.build.headlines import Headline, headline_verdict
-from grokutils.build.pooling import POOLED_FILE, current_runs
+from grokutils.build.pooling import current_runs
 from grokutils.core.claims import Verdict
 
 SCALES = ("quick", "book", "paper")
@@ -67,12 +65,6 @@ class Cell:
         return f"{self.verdict} ({self.detail})" if self.detail else self.verdict
 
 
-def load_pooled(root: Path, preset: str) -> dict[str, dict[str, dict]]:
-    """``results/<preset>/pooled.json`` (``{chapter: {claim_id: entry}}``), ``{}`` if absent."""
-    path = Path(root) / RESULTS_DIR / preset / POOLED_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 def claim_evidence(claim_id: str, scale: str, build: Mapping, data: ScaleData) -> Evidence:
     """The verdict of one claim at ``scale``, from the sources in the module's order."""
     from_build = _from_build(claim_id, scale, build)
@@ -103,7 +95,7 @@ def chapter_cells(
 def _from_build(claim_id: str, scale: str, build: Mapping) -> Evidence:
     if build.get("preset") != scale:
         return Evidence(None)
-    claim = next((c for c in build["claims"] if c["id"] == claim_id), None)
+    claim = claim_of(build, claim_id)
     return Evidence(claim["verdict"], how="this build") if claim else Evidence(None)
 
 
@@ -118,7 +110,7 @@ def _from_pooled(claim_id: str, pooled: Mapping[str, Mapping]) -> Evidence:
 
 def _from_runs(claim_id: str, runs: Sequence[Mapping], build: Mapping) -> Evidence:
     current = current_runs(runs)
-    verdicts = [c["verdict"] for r in current for c in r["claims"] if c["id"] == claim_id]
+    verdicts = [c["verdict"] for c in claim_versions(current, claim_id)]
     if not verdicts:
         return Evidence(None)
     verdict = verdicts[0] if len(set(verdicts)) == 1 else Verdict.INCONCLUSIVE.value

@@ -33,12 +33,18 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from grokutils.build.archive import RESULTS_DIR, is_stale, load_archived, shared_unit_seeds
+from grokutils.build.archive import (
+    RESULTS_DIR,
+    ROOT,
+    claim_versions,
+    is_stale,
+    load_archived,
+    shared_unit_seeds,
+)
 from grokutils.core.claims import Bound, Verdict, combine
 from grokutils.core.estimates import POOLABLE, Estimate
 
 POOLED_FILE = "pooled.json"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def current_runs(reports: Sequence[Mapping]) -> list[Mapping]:
@@ -58,8 +64,7 @@ def pool_chapter(reports: Sequence[Mapping]) -> dict[str, dict]:
     shared = shared_unit_seeds(runs)
     out = {}
     for claim in runs[-1]["claims"]:
-        versions = [_claim(r, claim["id"]) for r in runs]
-        present = [v for v in versions if v is not None]
+        present = claim_versions(runs, claim["id"])
         if shared:
             out[claim["id"]] = _not_pooled(claim, present, "the runs share unit seeds")
         else:
@@ -103,6 +108,12 @@ def write(root: Path, preset: str) -> Path:
     path = Path(root) / RESULTS_DIR / preset / POOLED_FILE
     path.write_text(json.dumps(pooled(root, preset), indent=1, ensure_ascii=False) + "\n")
     return path
+
+
+def load_pooled(root: Path, preset: str) -> dict[str, dict[str, dict]]:
+    """``results/<preset>/pooled.json`` (``{chapter: {claim_id: entry}}``), ``{}`` if absent."""
+    path = Path(root) / RESULTS_DIR / preset / POOLED_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def _why_not_poolable(versions: Sequence[Mapping]) -> str:
@@ -156,10 +167,6 @@ def _not_pooled(claim: Mapping, versions: Sequence[Mapping], reason: str) -> dic
         "source": claim["source"],
         "reason": reason,
     }
-
-
-def _claim(report: Mapping, claim_id: str) -> Mapping | None:
-    return next((c for c in report["claims"] if c["id"] == claim_id), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

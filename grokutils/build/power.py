@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grokutils.build.archive import RESULTS_DIR, load_archived
+from grokutils.build.archive import RESULTS_DIR, ROOT, claim_versions, load_archived
 from grokutils.build.pooling import current_runs
 from grokutils.core.claims import Bound, Verdict
 from grokutils.core.estimates import POOLABLE, Estimate
@@ -50,7 +50,6 @@ REACH_HOURS = 6.0
 """Wall hours of a chapter's runs on this two-core machine above which a claim is out of reach."""
 POWER_FILE = "power.json"
 POWER_SEED = 20_261_206
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ def claim_need(chapter: str, runs: Sequence[Mapping], quick: Sequence[Mapping]) 
     for claim in runs[-1]["claims"]:
         if not claim["source"].startswith("paper"):
             continue
-        versions = [c for r in runs for c in r["claims"] if c["id"] == claim["id"]]
+        versions = claim_versions(runs, claim["id"])
         out.append(_need(chapter, claim, versions, quick, hours))
     return out
 
@@ -183,7 +182,7 @@ def _pilot(label: str, claim_id: str, versions, quick) -> tuple[np.ndarray, str]
     values = _values(label, versions)
     pilot = f"{len(versions)} run(s)"
     if len(values) < MIN_PILOT_UNITS:
-        extra = _values(label, [c for r in quick for c in r["claims"] if c["id"] == claim_id])
+        extra = _values(label, claim_versions(quick, claim_id))
         values, pilot = np.concatenate([values, extra]), pilot + " + quick"
     return values, pilot
 

@@ -36,9 +36,9 @@ from grokutils.build.evidence import (
     Cell,
     ScaleData,
     chapter_cells,
-    load_pooled,
 )
 from grokutils.build.headlines import HEADLINES, is_paper_claim
+from grokutils.build.pooling import load_pooled
 from grokutils.build.rerun import rerun_command
 from grokutils.core.claims import Verdict
 from grokutils.core.report import HTML_MARKER, provenance_line, verdict_css

@@ -41,6 +41,7 @@ from pathlib import Path
 from grokutils.build import pooling
 from grokutils.build.archive import (
     RESULTS_DIR,
+    ROOT,
     archive_path,
     dry_run_path,
     independence_line,
@@ -55,7 +56,6 @@ from grokutils.core.fingerprint import chapter_package, code_fingerprint
 from grokutils.core.params import PRESETS
 from grokutils.core.provenance import chapter_fingerprint
 
-ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS_DIR = ROOT / "chapters"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from grokutils.build import evidence, evidence_picture, rerun
+from grokutils.build import evidence, evidence_picture, pooling, rerun
 from grokutils.build.evidence import Cell, Evidence, ScaleData
 from grokutils.build.headlines import Headline
 
@@ -65,10 +65,10 @@ def test_a_headline_cell_combines_its_claims_and_says_what_they_rest_on():
 
 
 def test_pooled_json_is_read_when_there_and_empty_when_not(tmp_path):
-    assert evidence.load_pooled(tmp_path, "book") == {}
+    assert pooling.load_pooled(tmp_path, "book") == {}
     (tmp_path / "results" / "book").mkdir(parents=True)
     (tmp_path / "results" / "book" / "pooled.json").write_text(json.dumps({"c": {"a": 1}}))
-    assert evidence.load_pooled(tmp_path, "book") == {"c": {"a": 1}}
+    assert pooling.load_pooled(tmp_path, "book") == {"c": {"a": 1}}
 
 
 def picture_rows():
