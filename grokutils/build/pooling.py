@@ -2,7 +2,8 @@
 run of a chapter at a preset, with the rule its run applied (issue 24).
 
 A run's claims JSON keeps, for every part of every claim, the values its estimate was computed
-from (``per_unit``, one per independent unit) and its tolerance as numbers (``bounds``). The
+from (``per_unit``, one per independent unit: a number, or a worst point's curve with its
+``reference``) and its tolerance as numbers (``bounds``). The
 runs of a chapter that ran the same code as the newest one (same code and chapter fingerprints,
 :func:`grokutils.build.archive.is_stale`) and share no unit seed are pooled: the estimate of each
 part is computed again, by its own method, on the per-unit values of all of them, and decided
@@ -10,9 +11,10 @@ with the same bounds. A run's own verdict stays what it is.
 
 A claim is pooled only where that is the same statistic on more units
 (:meth:`~grokutils.core.estimates.Estimate.from_units`: a mean, a geometric mean, a median, a
-fraction, a trend of per-unit slopes). A bootstrap of another statistic, an
-exact value, an interval an estimator computed itself, a claim a diagnostic made inconclusive in
-some run, or runs that share a unit seed are not pooled (``"pooled": false``, with the reason):
+fraction, a trend of per-unit slopes, the worst point of a mean curve against the same reference
+curve). A bootstrap of another statistic, an exact value, an interval an estimator computed
+itself, worst points against different reference curves, a claim a diagnostic made inconclusive
+in some run, or runs that share a unit seed are not pooled (``"pooled": false``, with the reason):
 such a claim keeps the verdict every run gave when they all agree, and is inconclusive when they
 do not; a claim not checked at the preset stays so.
 
@@ -78,10 +80,15 @@ def pool_claim(versions: Sequence[Mapping]) -> dict:
     if reason := _why_not_poolable(versions):
         return _not_pooled(claim, versions, reason)
     bounds = {k: Bound(*(float(x) for x in b)) for k, b in claim["bounds"].items()}
-    parts = {
-        label: Estimate.from_units([Estimate.from_dict(v["estimates"][label]) for v in versions])
-        for label in claim["estimates"]
-    }
+    try:
+        parts = {
+            label: Estimate.from_units(
+                [Estimate.from_dict(v["estimates"][label]) for v in versions]
+            )
+            for label in claim["estimates"]
+        }
+    except ValueError as e:  # worst points against different reference curves
+        return _not_pooled(claim, versions, str(e))
     verdict = combine(bounds[k].decide(e) for k, e in parts.items())
     entry = {
         "verdict": verdict.value,

@@ -9,7 +9,8 @@ The rule, fixed before any evidence run and applied the same way to every claim:
 2. The **effect** is the pilot's own: a true value distributed as the pilot's per-unit values
    (the paper mostly gives a direction, not a value to hold as the truth).
 3. For ``n`` units, :data:`SIMULATIONS` samples of ``n`` values are drawn with replacement from
-   the pilot's per-unit values and decided with the claim's own statistic
+   the pilot's per-unit values (a worst point's: whole curves, one per unit, of the runs whose
+   reference curve is the claim's) and decided with the claim's own statistic
    (:meth:`~grokutils.core.estimates.Estimate.from_units`) and bounds. The **power** at ``n`` is
    the fraction of samples decided either way (reproduced or not reproduced).
 4. The claim **needs** the smallest ``n`` (up to :data:`MAX_UNITS`) with power >= 0.8; a claim
@@ -40,7 +41,7 @@ import numpy as np
 from grokutils.build.archive import RESULTS_DIR, ROOT, claim_versions, load_archived
 from grokutils.build.pooling import current_runs
 from grokutils.core.claims import Bound, Verdict
-from grokutils.core.estimates import POOLABLE, Estimate
+from grokutils.core.estimates import POOLABLE, WORST_POINT_METHODS, Estimate, same_reference
 
 TARGET_POWER = 0.8
 SIMULATIONS = 400
@@ -72,7 +73,8 @@ class Need:
 
 
 def part_power(estimate: Mapping, values: np.ndarray, bound: Bound, n: int) -> float:
-    """Fraction of :data:`SIMULATIONS` samples of ``n`` pilot values decided either way."""
+    """Fraction of :data:`SIMULATIONS` samples of ``n`` pilot values (``values [units]``, a
+    worst point's ``[units, points]``: whole curves are drawn) decided either way."""
     rng = np.random.default_rng(POWER_SEED + n)
     decided = 0
     for _ in range(SIMULATIONS):
@@ -130,16 +132,18 @@ def _need(chapter, claim, versions, quick, hours) -> Need:
         return Need(chapter, claim["id"], method, "-", 0, 0, None, None, None, False, why)
     parts, pilots, notes = {}, set(), []
     for label, estimate in claim["estimates"].items():
-        values, pilot = _pilot(label, claim["id"], versions, quick)
+        values, pilot, note = _pilot(label, claim["id"], versions, quick, estimate)
         pilots.add(pilot)
-        if np.isnan(values).any():
-            notes.append(f"{int(np.isnan(values).sum())} NaN unit(s) left out of the pilot")
-            values = values[~np.isnan(values)]
+        notes += [note] if note else []
+        nan = np.isnan(values).any(axis=tuple(range(1, values.ndim)))  # a unit, or its curve
+        if nan.any():
+            notes.append(f"{int(nan.sum())} NaN unit(s) left out of the pilot")
+            values = values[~nan]
         needed = None
         if len(values) < 2:
             notes.append("fewer than 2 pilot units")
         else:
-            notes += ["spread 0"] if np.ptp(values) == 0 else []
+            notes += ["spread 0"] if np.ptp(values, axis=0).max() == 0 else []
             bound = Bound(*(float(x) for x in claim["bounds"][label]))
             needed = units_needed(estimate, values, bound)
             notes += [] if needed else [f"{label or 'the estimate'}: more than {MAX_UNITS} units"]
@@ -176,25 +180,40 @@ def _not_pooled(claim: Mapping, methods: set[str]) -> str:
     return ""
 
 
-def _pilot(label: str, claim_id: str, versions, quick) -> tuple[np.ndarray, str]:
-    """The per-unit values of one part: the preset's runs, with the quick runs' too when the
-    preset's give fewer than :data:`MIN_PILOT_UNITS`."""
-    values = _values(label, versions)
+def _pilot(label: str, claim_id: str, versions, quick, like: Mapping):
+    """The per-unit values of one part (``[units]``, a worst point's ``[units, points]``): the
+    preset's runs, with the quick runs' too when the preset's give fewer than
+    :data:`MIN_PILOT_UNITS`; the pilot's name; a note on curves left out ('' if none)."""
+    values, left_out = _values(label, versions, like)
     pilot = f"{len(versions)} run(s)"
     if len(values) < MIN_PILOT_UNITS:
-        extra = _values(label, claim_versions(quick, claim_id))
-        values, pilot = np.concatenate([values, extra]), pilot + " + quick"
-    return values, pilot
+        extra, more = _values(label, claim_versions(quick, claim_id), like)
+        values, pilot, left_out = (
+            np.concatenate([values, extra]),
+            pilot + " + quick",
+            left_out + more,
+        )
+    note = f"{left_out} unit(s) against another reference curve left out" if left_out else ""
+    return values, pilot, note
 
 
-def _values(label: str, versions) -> np.ndarray:
-    return np.array(
-        [float(v) for c in versions for v in c["estimates"].get(label, {}).get("per_unit", [])]
-    )
+def _values(label: str, versions, like: Mapping) -> tuple[np.ndarray, int]:
+    """The per-unit values of part ``label`` in ``versions``: ``[units]``; for a worst point
+    (method of ``like``, the claim's estimate) the curves ``[units, points]`` of the versions
+    whose reference curve is ``like``'s, and how many units had another."""
+    parts = [c["estimates"][label] for c in versions if label in c["estimates"]]
+    if like["method"] not in WORST_POINT_METHODS:
+        return np.array([float(v) for e in parts for v in e.get("per_unit", [])]), 0
+    reference = Estimate.from_dict(like).reference
+    curves = [Estimate.from_dict(e) for e in parts]
+    rows = [u for e in curves if same_reference(e.reference, reference) for u in e.per_unit]
+    left_out = sum(len(e.per_unit) for e in curves) - len(rows)
+    return np.array(rows, dtype=float).reshape(len(rows), len(reference)), left_out
 
 
 def _like(estimate: Mapping, sample: np.ndarray) -> Estimate:
-    """An estimate of the same method whose per-unit values are ``sample``."""
+    """An estimate of the same method (and reference curve) whose per-unit values are
+    ``sample`` (``[n]``, a worst point's curves ``[n, points]``)."""
     censored_at = estimate.get("censored_at")
     return Estimate(
         math.nan,
@@ -203,9 +222,10 @@ def _like(estimate: Mapping, sample: np.ndarray) -> Estimate:
         len(sample),
         estimate["method"],
         estimate["unit"],
-        tuple(sample),
+        sample,
         None if censored_at is None else float(censored_at),
         estimate.get("censored", ""),
+        tuple(float(v) for v in estimate.get("reference", [])),
     )
 
 

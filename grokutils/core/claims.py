@@ -358,6 +358,25 @@ class Claim:
             diagnosed=inconclusive_because is not None,
         )
 
+    def unless_budget_bound(self, preset: str, *, checked_at: str = "paper") -> Claim:
+        """This claim, or, where a diagnostic left it inconclusive at a preset other than
+        ``checked_at``, the same claim *not checked at this preset*: use it for a claim whose
+        diagnostic is a convergence or sample-size check, so that a budget below the one the
+        claim needs says so instead of reading as an undecided measurement. The measured text
+        stays; the note names ``checked_at`` and keeps the diagnostic. At ``checked_at`` itself
+        a failed diagnostic stays inconclusive."""
+        if not self.diagnosed or preset == checked_at:
+            return self
+        note = f"checked at the {checked_at} preset; budget too short at {preset}: {self.note}"
+        return replace(
+            self,
+            verdict=Verdict.NOT_CHECKED,
+            note=note,
+            estimates={},
+            bounds={},
+            diagnosed=False,
+        )
+
     @property
     def machine_independent(self) -> bool:
         """Whether the measured value, and so the verdict, is the same on every machine: every

@@ -11,7 +11,7 @@ comes from. The constructors say how the interval was obtained:
   that never crossed within its budget is censored there, not infinite;
 * :meth:`Estimate.trend`: a trend along a swept axis as a per-unit paired effect (each unit's
   least-squares slope), t interval of the mean slope;
-* :meth:`Estimate.worst_point`: the largest deviation of a mean curve from a reference,
+* :meth:`Estimate.worst_point`: the largest deviation of a mean curve from a reference curve,
   with per-point t intervals (an intersection-union bound above, Bonferroni below);
 * :meth:`Estimate.fraction`: Clopper-Pearson interval of the fraction of units where a
   yes/no statement holds;
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import stats
@@ -51,15 +51,25 @@ a normal mean (0.86 at 6 units, 0.91 at 16; ``tests/core/test_coverage.py``); be
 interval is unbounded."""
 CENSORED_SIDES = ("", "low", "high", "both")
 TREND_METHOD = "trend: per-unit slope, t"
+WORST_POINT_METHOD = "worst point, t (intersection-union)"
+""":meth:`Estimate.worst_point` of the differences ``mean_j - ref_j``."""
+WORST_LOG_POINT_METHOD = "worst point of log ratio, t (intersection-union)"
+""":meth:`Estimate.worst_point` with ``log``: of the log ratios ``log(mean_j / ref_j)``."""
+WORST_POINT_METHODS = (WORST_POINT_METHOD, WORST_LOG_POINT_METHOD)
 POOLABLE = (
     "mean, t",
     "geometric mean, t on logs",
     "median, order statistics",
     "fraction, Clopper-Pearson",
     TREND_METHOD,
+    *WORST_POINT_METHODS,
 )
-"""Methods that are a statistic of their per-unit values alone, so that the same statistic on
-the units of several runs is their pooled estimate (:meth:`Estimate.from_units`)."""
+"""Methods that are a statistic of their per-unit values alone (a worst point: of its units'
+curves and its reference curve), so that the same statistic on the units of several runs is
+their pooled estimate (:meth:`Estimate.from_units`)."""
+REFERENCE_RTOL = 1e-9
+"""Relative difference within which two runs' reference curves are the same curve (the
+round-off of another machine's closed form), so that their worst points pool."""
 EXACT_METHODS = ("exact", "round-off", "exact on this run")
 """Methods of one deterministic computation (no sampling interval): a closed form or exact
 count, round-off, and an identity evaluated on a run."""
@@ -77,10 +87,12 @@ class Estimate:
     ``unit`` what the ``n`` units are (``"seeds"``, ``"data sets"``, ``"configurations"``);
     ``per_unit`` the values the estimate was computed from, one per unit, where the method
     can be applied again to a larger set of units (a mean, a median, a fraction: 1.0 where
-    the statement holds; a trend: each unit's slope), so that runs can be pooled
-    (:meth:`from_units`); empty otherwise. ``censored_at``: the budget at which a
-    never-crossed unit (``inf`` in ``per_unit``) was censored; ``censored``: which end of the
-    interval censored units left open (``"low"``, ``"high"``, ``"both"`` or ``""``).
+    the statement holds; a trend: each unit's slope; a worst point: each unit's curve, a tuple
+    of ``points`` floats), so that runs can be pooled (:meth:`from_units`); empty otherwise.
+    ``censored_at``: the budget at which a never-crossed unit (``inf`` in ``per_unit``) was
+    censored; ``censored``: which end of the interval censored units left open (``"low"``,
+    ``"high"``, ``"both"`` or ``""``). ``reference``: a worst point's reference curve
+    (``points`` floats), empty for every other method.
     """
 
     value: float
@@ -89,19 +101,31 @@ class Estimate:
     n: int
     method: str
     unit: str = "seeds"
-    per_unit: tuple[float, ...] = ()
+    per_unit: tuple[float, ...] | tuple[tuple[float, ...], ...] = ()
     censored_at: float | None = None
     censored: str = ""
+    reference: tuple[float, ...] = ()
 
     def __post_init__(self):
         for name in ("value", "low", "high"):
             object.__setattr__(self, name, float(getattr(self, name)))
         object.__setattr__(self, "n", int(self.n))
-        object.__setattr__(self, "per_unit", tuple(float(v) for v in self.per_unit))
+        reference = _floats(self.reference, "reference", ndim=1)
+        curves = bool(reference)
+        per_unit = _floats(self.per_unit, "per_unit", ndim=2 if curves else 1)
+        object.__setattr__(self, "reference", reference)
+        object.__setattr__(self, "per_unit", per_unit)
         if self.censored not in CENSORED_SIDES:
             raise ValueError(f"censored must be one of {CENSORED_SIDES}; got {self.censored!r}")
         if self.per_unit and len(self.per_unit) != self.n:
             raise ValueError(f"{len(self.per_unit)} per-unit values for {self.n} units")
+        if curves != (self.method in WORST_POINT_METHODS) and (curves or self.per_unit):
+            raise ValueError(f"a reference curve is a worst point's, and only its: {self.method}")
+        if curves and self.per_unit and len(self.per_unit[0]) != len(reference):
+            raise ValueError(
+                f"per-unit curves of {len(self.per_unit[0])} points for a reference of "
+                f"{len(reference)}"
+            )
         if not (math.isnan(self.value) or self.low <= self.value <= self.high):
             raise ValueError(
                 f"estimate {self.value} is outside its interval [{self.low}, {self.high}]"
@@ -197,11 +221,16 @@ class Estimate:
         interval (the true largest deviation is below it with probability >= 97.5 %: an
         intersection-union bound). ``low``: the largest over points of the distance from 0 of
         each point's Bonferroni interval at ``1 - 2.5 %/points`` (all of them hold at once with
-        probability >= 97.5 %). Together the interval covers at >= 95 %."""
+        probability >= 97.5 %). Together the interval covers at >= 95 %.
+
+        The estimate keeps each unit's curve (``per_unit``, ``[units][points]``) and the
+        reference, and its method says whether on logs (:data:`WORST_LOG_POINT_METHOD`) or not
+        (:data:`WORST_POINT_METHOD`), so that runs pool (:meth:`from_units`)."""
         x = np.atleast_2d(np.asarray(samples, dtype=float))
         ref = np.asarray(reference, dtype=float).ravel()
-        n, points, method = x.shape[0], x.shape[1], "worst point, t (intersection-union)"
-        if ref.shape != (points,):
+        n, points = x.shape[0], x.shape[1]
+        method = WORST_LOG_POINT_METHOD if log else WORST_POINT_METHOD
+        if x.ndim != 2 or ref.shape != (points,):
             raise ValueError(f"reference must have {points} points; got shape {ref.shape}")
         if np.isinf(x).any():
             raise ValueError("worst point of samples with inf: a curve's value must be finite")
@@ -209,10 +238,11 @@ class Estimate:
         deviation = (lambda m: np.log(m / ref)) if log else (lambda m: m - ref)
         with np.errstate(invalid="ignore", divide="ignore"):
             value = float(np.abs(deviation(mean)).max())
+        keep = {"per_unit": x, "reference": ref}
         if np.isnan(x).any() or not math.isfinite(value):
-            return cls._nan(n, unit, method)
+            return cls(math.nan, -math.inf, math.inf, n, method, unit, **keep)
         if n == 1:
-            return cls(value, -math.inf, math.inf, 1, method, unit)
+            return cls(value, -math.inf, math.inf, 1, method, unit, **keep)
         se = x.std(0, ddof=1) / math.sqrt(n)
 
         def ends(level):
@@ -225,7 +255,7 @@ class Estimate:
         lo, hi = ends(1 - (1 - LEVEL) / 2 / points)
         nearest = np.where((lo <= 0) & (hi >= 0), 0.0, np.minimum(np.abs(lo), np.abs(hi)))
         low = float(np.nan_to_num(nearest, nan=0.0).max())
-        return cls(value, min(low, value), max(high, value), n, method, unit)
+        return cls(value, min(low, value), max(high, value), n, method, unit, **keep)
 
     @classmethod
     def fraction(cls, holds: Sequence[bool] | np.ndarray, *, unit: str = "seeds") -> Estimate:
@@ -373,9 +403,11 @@ class Estimate:
     @classmethod
     def from_units(cls, estimates: Sequence[Estimate]) -> Estimate:
         """The same statistic on the union of the units of ``estimates`` (one per run, same
-        method and unit): pooled evidence. Raises ValueError for a method that is not a
+        method and unit; worst points: the same reference curve, within
+        :data:`REFERENCE_RTOL`): pooled evidence. Raises ValueError for a method that is not a
         statistic of its per-unit values alone (a bootstrap of another statistic, an exact
-        value, an estimator's own interval) or an estimate without per-unit values."""
+        value, an estimator's own interval), an estimate without per-unit values, or worst
+        points against different reference curves."""
         first = estimates[0]
         if any((e.method, e.unit) != (first.method, first.unit) for e in estimates):
             raise ValueError("pooled estimates must share their method and unit")
@@ -383,6 +415,14 @@ class Estimate:
             raise ValueError(f"{first.method} is not a statistic of the per-unit values alone")
         if any(len(e.per_unit) != e.n for e in estimates):
             raise ValueError("per-unit values not recorded")
+        for e in estimates:
+            if len(e.reference) != len(first.reference):
+                raise ValueError(
+                    "pooled worst points must share their reference curve: "
+                    f"{len(first.reference)} points against {len(e.reference)}"
+                )
+            if not same_reference(e.reference, first.reference):
+                raise ValueError("pooled worst points must share their reference curve")
         values = np.concatenate([np.asarray(e.per_unit, dtype=float) for e in estimates])
         budgets = [e.censored_at for e in estimates if e.censored_at is not None]
         censored_at = min(budgets) if budgets else None
@@ -396,6 +436,10 @@ class Estimate:
             ),
             "fraction, Clopper-Pearson": lambda: cls.fraction(values > 0.5, unit=first.unit),
             TREND_METHOD: lambda: cls._from_effects(values, first.method, first.unit, censored),
+            WORST_POINT_METHOD: lambda: cls.worst_point(values, first.reference, unit=first.unit),
+            WORST_LOG_POINT_METHOD: lambda: cls.worst_point(
+                values, first.reference, log=True, unit=first.unit
+            ),
         }
         return pool[first.method]()
 
@@ -404,9 +448,10 @@ class Estimate:
         """The inverse of :meth:`to_dict` (non-finite numbers written as text)."""
         fields = {k: d[k] for k in ("value", "low", "high", "n", "method", "unit")}
         extra = {
-            "per_unit": tuple(float(v) for v in d.get("per_unit", ())),
+            "per_unit": _from_json(d.get("per_unit", [])),
             "censored_at": None if d.get("censored_at") is None else float(d["censored_at"]),
             "censored": d.get("censored", ""),
+            "reference": _from_json(d.get("reference", [])),
         }
         return cls(
             **{k: float(v) if k in ("value", "low", "high") else v for k, v in fields.items()},
@@ -419,12 +464,24 @@ class Estimate:
         return cls(math.nan, -math.inf, math.inf, n, method, unit, tuple(values))
 
     def to_dict(self) -> dict:
-        """The fields as JSON allows them: non-finite per-unit values as text (``"inf"``)."""
-        d = asdict(self)
-        d["per_unit"] = [v if math.isfinite(v) else str(v) for v in self.per_unit]
+        """The fields as JSON allows them: non-finite per-unit values as text (``"inf"``), a
+        worst point's curves as nested lists (``[units][points]``), and ``reference`` only
+        where there is one."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["per_unit"] = _to_json(self.per_unit)
         if self.censored_at is not None and not math.isfinite(self.censored_at):
             d["censored_at"] = str(self.censored_at)
+        if self.reference:
+            d["reference"] = _to_json(self.reference)
+        else:
+            del d["reference"]
         return d
+
+
+def same_reference(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two worst points' reference curves (``[points]`` each) are the same curve: as
+    many points, equal within :data:`REFERENCE_RTOL` (NaN equal to NaN)."""
+    return len(a) == len(b) and bool(np.allclose(a, b, rtol=REFERENCE_RTOL, atol=0, equal_nan=True))
 
 
 def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
@@ -445,3 +502,27 @@ def _units(samples, what: str, *, allow_inf: bool) -> np.ndarray:
             "(a fraction, or a median that counts inf as the largest value)"
         )
     return x
+
+
+def _floats(values, name: str, *, ndim: int) -> tuple:
+    """``values`` as a tuple of floats (``ndim`` 1), or of equal-length tuples of floats
+    (``ndim`` 2: one curve per unit); empty stays empty."""
+    if len(values) == 0:
+        return ()
+    x = np.asarray(values, dtype=float)
+    if x.ndim != ndim:
+        shape = "[units, points]" if ndim == 2 else "[units]" if name == "per_unit" else "[points]"
+        raise ValueError(f"{name} must have shape {shape}; got {x.shape}")
+    return tuple(map(tuple, x.tolist())) if ndim == 2 else tuple(x.tolist())
+
+
+def _to_json(values: tuple) -> list:
+    """A tuple of floats, or of tuples of floats, as JSON lists; non-finite values as text."""
+    return [
+        _to_json(v) if isinstance(v, tuple) else v if math.isfinite(v) else str(v) for v in values
+    ]
+
+
+def _from_json(values: list) -> tuple:
+    """The inverse of :func:`_to_json`."""
+    return tuple(_from_json(v) if isinstance(v, list) else float(v) for v in values)

@@ -80,3 +80,30 @@ def test_the_seed_runner_writes_pooled_json(tmp_path):
     assert pooling.main(["--preset", "quick", "--root", str(tmp_path)]) == 0
     path = tmp_path / "results" / "quick" / "pooled.json"
     assert json.loads(path.read_text())["fixture"]["m"]["n_units"] == 6
+
+
+def test_a_worst_point_pools_the_curves_of_every_run_against_their_reference():
+    rng = np.random.default_rng(9)
+    reference = np.linspace(1.0, 2.0, 8)
+    a, b = (reference * np.exp(0.05 * rng.normal(size=(3, 8))) for _ in range(2))
+
+    def claim(curves, ref=reference):
+        estimate = Estimate.worst_point(curves, ref, log=True)
+        return Claim.check("w", "s", estimate, at_most=0.2, source="prototype", quick=True)
+
+    runs = [report(1, [claim(a)]), report(2, [claim(b)])]
+    assert all(r["claims"][0]["verdict"] == "inconclusive" for r in runs)  # 3 seeds each
+    pooled = pooling.pool_chapter(runs)["w"]
+    both = Estimate.worst_point(np.vstack([a, b]), reference, log=True)
+    assert both.high < 0.2  # six seeds decide what three could not
+    assert pooled["verdict"] == "reproduced" and pooled["n_units"] == 6 and pooled["pooled"]
+    assert np.isclose(pooled["estimate"], both.value) and np.isclose(pooled["high"], both.high)
+    assert set(pooled) == {"verdict", "pooled", "n_units", "runs", "source", "reason"} | {
+        "estimate",
+        "low",
+        "high",
+        "method",
+    }  # the format of every other pooled claim
+    other = [report(1, [claim(a)]), report(2, [claim(b, 1.1 * reference)])]
+    refused = pooling.pool_chapter(other)["w"]
+    assert not refused["pooled"] and "reference curve" in refused["reason"]

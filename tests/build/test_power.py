@@ -73,3 +73,17 @@ def test_the_command_writes_power_json(tmp_path):
     assert power.main(["--preset", "book", "--root", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "results" / "book" / "power.json").read_text())
     assert rows[0]["claim"] == "p" and rows[0]["units"] >= 2
+
+
+def test_a_worst_point_is_sized_by_resampling_whole_curves():
+    rng = np.random.default_rng(9)
+    reference = np.linspace(1.0, 2.0, 8)
+    curves = reference * np.exp(0.05 * rng.normal(size=(6, 8)))
+    estimate = Estimate.worst_point(curves, reference, log=True)
+    got = need([timed(report(1, [paper_claim(estimate, at_most=0.2)]))])
+    assert got.method == estimate.method and not got.reason
+    assert got.pilot_units == 6 and 3 <= got.units <= 6 and got.reach
+    values = np.array(estimate.per_unit)  # [units, points]: a sample draws whole curves
+    bound = power.Bound(-np.inf, 0.2)
+    small, large = (power.part_power(estimate.to_dict(), values, bound, n) for n in (2, 12))
+    assert small < power.TARGET_POWER <= large

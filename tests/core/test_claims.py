@@ -135,6 +135,19 @@ def test_not_checked_names_the_preset():
     assert claim.verdict == Verdict.NOT_CHECKED and "paper preset" in claim.note
 
 
+def test_a_budget_bound_diagnostic_is_not_checked_below_the_preset_that_checks_it():
+    def claim(because):
+        return Claim.check(
+            "a", "s", Estimate.exact(0.1), at_most=1, inconclusive_because=because, **SOURCE
+        )
+
+    short = claim("not converged").unless_budget_bound("book")
+    assert short.verdict == Verdict.NOT_CHECKED and not short.estimates
+    assert "paper preset" in short.note and "not converged" in short.note
+    assert claim("not converged").unless_budget_bound("paper").verdict == U
+    assert claim(None).unless_budget_bound("book").verdict == R
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from grokutils.core.estimates import Estimate
+from grokutils.core.estimates import WORST_LOG_POINT_METHOD, WORST_POINT_METHOD, Estimate
 
 
 def test_mean_interval_is_the_student_t_interval():
@@ -177,3 +178,52 @@ def test_worst_point_is_the_largest_deviation_with_an_interval_that_can_decide()
     assert Estimate.worst_point(curves[:1], np.ones(50)).high == math.inf
     with pytest.raises(ValueError, match="points"):
         Estimate.worst_point(curves, np.ones(3))
+
+
+def test_worst_point_keeps_its_curves_and_reference_through_the_json():
+    rng = np.random.default_rng(7)
+    curves = 1.0 + 0.01 * rng.normal(size=(4, 5))
+    reference = np.array([1.0, 1.0, 0.9, 1.0, 1.0])
+    e = Estimate.worst_point(curves, reference, log=True)
+    assert e.method == WORST_LOG_POINT_METHOD and len(e.per_unit) == e.n == 4
+    assert e.per_unit[2] == tuple(curves[2]) and e.reference == tuple(reference)
+    d = json.loads(json.dumps(e.to_dict()))
+    assert d["per_unit"][1] == list(curves[1]) and d["reference"] == list(reference)
+    assert Estimate.from_dict(d) == e
+    diverged = np.where(np.arange(5) == 1, math.nan, curves)  # its curve travels with NaN text
+    text = json.dumps(Estimate.worst_point(diverged, reference).to_dict())
+    assert json.loads(text)["per_unit"][3][1] == "nan"
+    assert json.dumps(Estimate.from_dict(json.loads(text)).to_dict()) == text
+    linear = Estimate.worst_point(curves, np.ones(5))
+    assert linear.method == WORST_POINT_METHOD and Estimate.from_dict(linear.to_dict()) == linear
+    assert "reference" not in Estimate.mean([1.0, 2.0]).to_dict()  # other claims' JSON as before
+    with pytest.raises(ValueError, match="points"):
+        Estimate(0.1, 0.0, 0.2, 4, WORST_POINT_METHOD, per_unit=curves, reference=np.ones(3))
+    with pytest.raises(ValueError, match="worst point"):
+        Estimate(1.5, 1.0, 2.0, 2, "mean, t", reference=(1.0,))
+
+
+def test_worst_points_pool_as_the_worst_point_of_the_stacked_curves():
+    rng = np.random.default_rng(8)
+    a, b = (1.0 + 0.05 * rng.normal(size=(k, 6)) for k in (3, 4))
+    reference = np.linspace(0.9, 1.1, 6)
+    for log in (False, True):
+        runs = [Estimate.worst_point(x, reference, log=log) for x in (a, b)]
+        pooled = Estimate.from_units([Estimate.from_dict(r.to_dict()) for r in runs])
+        assert pooled == Estimate.worst_point(np.vstack([a, b]), reference, log=log)
+        assert pooled.n == 7 and pooled.high < runs[0].high  # more units, a narrower bound
+    with pytest.raises(ValueError, match="reference curve"):
+        Estimate.from_units(
+            [Estimate.worst_point(a, reference), Estimate.worst_point(b, reference + 0.01)]
+        )
+    with pytest.raises(ValueError, match="6 points against 5"):
+        Estimate.from_units(
+            [Estimate.worst_point(a, reference), Estimate.worst_point(b[:, :5], reference[:5])]
+        )
+    with pytest.raises(ValueError, match="share their method"):  # logs and differences
+        Estimate.from_units(
+            [Estimate.worst_point(a, reference), Estimate.worst_point(b, reference, log=True)]
+        )
+    diverged = Estimate.worst_point(np.vstack([a, np.full(6, math.nan)]), reference)
+    assert len(diverged.per_unit) == 4  # a diverged unit is kept: pooling it stays NaN
+    assert Estimate.from_units([diverged, Estimate.worst_point(b, reference)]).is_nan

@@ -89,6 +89,30 @@ CONFIG = ("noise", "lr", "batch_size")
 """Columns of ``traj.runs`` that define one configuration of the SAS grid."""
 TWIN_Z = 3.0
 """A twin pair's time averages agree when |Δ time average| < 3 autocorrelation-corrected SEs."""
+RELAXATIONS = 2.0
+"""Weight-norm equilibration times a stationarity claim needs, both before its window (burn-in)
+and in it (ours: e^-2 ≈ 14 % of the initial offset left when the window opens)."""
+
+
+def relaxation_steps(lr: float, weight_decay: float, momentum: float = 0.9) -> float:
+    """The weight-norm equilibration time 1/(η_eff λ) of SGD with heavy-ball momentum μ and
+    weight decay λ, in SGD steps: η_eff = η/(1 − μ)."""
+    return (1 - momentum) / (lr * weight_decay)
+
+
+def transient_window(p) -> str | None:
+    """Why the constant-lr ensemble of ``p`` is still relaxing when the stationarity claims (S1,
+    Z1, Z4) read it, or None: its burn-in ``z_burn_in`` or its window ``z_steps − z_burn_in``
+    is shorter than :data:`RELAXATIONS` equilibration times."""
+    tau = relaxation_steps(p.z_lr, p.z_weight_decay)
+    window = p.z_steps - p.z_burn_in
+    if min(p.z_burn_in, window) >= RELAXATIONS * tau:
+        return None
+    return (
+        f"burn-in {p.z_burn_in} and window {window} SGD steps against "
+        f"{RELAXATIONS:g} × the equilibration time 1/(η_eff λ) = {tau:.0f} steps each: the "
+        "ensemble is still relaxing"
+    )
 
 
 # ------------------------------------------------------------------ the seeds

@@ -600,6 +600,17 @@ class FixedNormControl:
             for h in self.trajs
         )
 
+    @property
+    def never_fit(self) -> np.ndarray:
+        """``[S]`` bools: a seed whose train accuracy never reached 95 % at some width."""
+        train = np.array([o.first_reaching("train_acc", GROKKED) for o in self.trajs.values()])
+        return ~np.isfinite(train).all(0)
+
+    @property
+    def best_train_acc(self) -> float:
+        """The highest train accuracy any network reached at any recorded step."""
+        return float(max(o.series["train_acc"].max() for o in self.trajs.values()))
+
     def censored(self, n_steps: int, ratio: float = 2.0, min_steps: float = 100.0) -> np.ndarray:
         """``[S]`` bools: a seed whose test accuracy did not reach 95 % within ``n_steps`` at
         some width while the budget is shorter than the claim's tolerance there (``ratio`` ×

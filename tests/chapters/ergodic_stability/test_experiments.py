@@ -279,3 +279,13 @@ def test_the_sas_grid_measurements_compare_the_two_lowest_noise_levels():
     assert m.noise_rise.value == 1 and m.fold == pytest.approx(10, rel=0.1)
     assert m.pooled_rho == es.spearman(stable.sas, stable.gap)
     assert m.within_rho.n == 2 and np.isnan(m.within_rho.value)
+
+
+def test_the_stationarity_claims_need_two_relaxation_times_before_and_in_their_window():
+    assert es.relaxation_steps(0.05, 5e-4) == pytest.approx(4000)
+    book = params.load("05_ergodic_stability", "book", seed=0)
+    assert es.transient_window(book) is None
+    quick = params.load("05_ergodic_stability", "quick", seed=0)
+    assert "4000 steps" in es.transient_window(quick)
+    short = params.load("05_ergodic_stability", "book", seed=0, overrides={"z_steps": 12000})
+    assert "window 4000" in es.transient_window(short)

@@ -145,6 +145,17 @@ def test_fixed_norm_holds_needs_every_width_without_delay_and_close_together():
     assert holds.tolist() == [True, False, False]
 
 
+def test_a_seed_that_never_fits_is_told_apart_from_a_censored_one():
+    fits = _history([[0, 0], [0, 0], [0, 0]], [[0, 0.2], [1, 0.3], [1, 0.4]])
+    control = gx.FixedNormControl({32: fits})
+    assert control.never_fit.tolist() == [False, True]
+    assert control.best_train_acc == 1.0
+    # seed 0 fits at step 10 but has not generalised by 20 < 2 × 100 (the minimum): censored
+    assert control.censored(20).tolist() == [True, True]
+    # past the tolerance seed 0 is decided; seed 1, never fitted, stays undecided at any budget
+    assert control.censored(400).tolist() == [False, True]
+
+
 # ----------------------------------------------------------------------------- C5, C6, WanD
 
 
