@@ -126,7 +126,7 @@ def load_pooled(root: Path, preset: str) -> dict[str, dict[str, dict]]:
 def _why_not_poolable(versions: Sequence[Mapping]) -> str:
     claim = versions[-1]
     if claim["verdict"] == Verdict.NOT_CHECKED.value:
-        return "not checked at this preset"
+        return "not checked at this preset" + (f": {claim['note']}" if claim["note"] else "")
     if any(v.get("diagnosed") for v in versions):
         return "a diagnostic made a run's verdict inconclusive"
     if any(not v["estimates"] or set(v["estimates"]) != set(v.get("bounds", {})) for v in versions):

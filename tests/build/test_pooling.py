@@ -107,3 +107,13 @@ def test_a_worst_point_pools_the_curves_of_every_run_against_their_reference():
     other = [report(1, [claim(a)]), report(2, [claim(b, 1.1 * reference)])]
     refused = pooling.pool_chapter(other)["w"]
     assert not refused["pooled"] and "reference curve" in refused["reason"]
+
+
+def test_a_claim_not_checked_at_the_preset_stays_so_and_says_where_it_is_checked():
+    short = mean_claim([1.2, 1.3, 1.4], inconclusive_because="not converged").unless_budget_bound(
+        "book"
+    )
+    runs = [report(k, [short]) for k in (1, 2)]
+    pooled = pooling.pool_chapter(runs)["m"]
+    assert pooled["verdict"] == "not checked at this preset" and not pooled["pooled"]
+    assert "paper preset" in pooled["reason"] and "not converged" in pooled["reason"]

@@ -286,7 +286,7 @@ class SubsetSimulation:
         for _ in range(self.max_levels):
             if not active.any():
                 break
-            tau = torch.kthvalue(train, keep + 1, dim=1).values
+            tau = next_level(train, keep)
             final = active & (tau <= eps)
             tau = torch.where(final | ~active, torch.full_like(tau, eps), tau)
             below = train < tau.unsqueeze(1)
@@ -345,6 +345,22 @@ class SubsetSimulation:
                 rate = ok.float().mean(1)
                 log_beta = log_beta + (rate - self.target_move_rate) / (1 + t0 + t) ** 0.5
         return theta, train, test, log_beta
+
+
+def next_level(train: torch.Tensor, keep: int) -> torch.Tensor:
+    """The next level of every run, ``[runs]``, from the particles' ``train [runs, N]``: the
+    ``keep + 1``-th smallest loss, so that the ``keep`` below it seed the level. Where copies
+    of one particle that the moves did not separate tie at the lowest loss, nothing lies below
+    that value: the level is then the next distinct loss above the lowest (the tied copies seed
+    it), or ``inf`` when every particle has the same loss (no progress: the run stays active and
+    ends as never reaching ε)."""
+    tau = torch.kthvalue(train, keep + 1, dim=1).values
+    lowest = train.min(1).values
+    tied = tau <= lowest
+    if not tied.any():
+        return tau
+    above = torch.where(train > lowest.unsqueeze(1), train, torch.full_like(train, math.inf))
+    return torch.where(tied, above.min(1).values, tau)
 
 
 def _take(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:

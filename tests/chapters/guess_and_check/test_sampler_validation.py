@@ -20,6 +20,7 @@ from grokutils.chapters.guess_and_check.sampler import (
     NaiveRejection,
     RaoBlackwellIS,
     SubsetSimulation,
+    next_level,
 )
 from grokutils.chapters.guess_and_check.task import make_task
 from grokutils.core.seeding import seed_everything
@@ -82,3 +83,12 @@ def test_prior_mean_matches_its_closed_form(task, normalised):
     result = NaiveRejection(prior, task, n_draws=200_000, seed=4).condition(0.02)
     closed = task.prior_chance_linear(normalised).numpy()
     assert np.all(np.abs(result.prior_mean - closed) < Z_MAX * result.prior_se)
+
+
+def test_a_level_above_copies_tied_at_the_lowest_loss_keeps_them_below_it():
+    train = torch.tensor(
+        [[0.3, 0.1, 0.5, 0.2, 0.4], [0.2, 0.2, 0.2, 0.2, 0.7], [0.6, 0.6, 0.6, 0.6, 0.6]]
+    )
+    tau = next_level(train, keep=1)
+    assert tau.tolist() == pytest.approx([0.2, 0.7, float("inf")])
+    assert ((train < tau.unsqueeze(1)).sum(1) >= 1).tolist() == [True, True, True]
