@@ -145,8 +145,14 @@ def _need(chapter, claim, versions, quick, hours) -> Need:
         else:
             notes += ["spread 0"] if np.ptp(values, axis=0).max() == 0 else []
             bound = Bound(*(float(x) for x in claim["bounds"][label]))
-            needed = units_needed(estimate, values, bound)
-            notes += [] if needed else [f"{label or 'the estimate'}: more than {MAX_UNITS} units"]
+            try:
+                needed = units_needed(estimate, values, bound)
+            except ValueError as err:  # a resample the statistic cannot take: say so, not crash
+                notes.append(f"{label or 'the estimate'}: not sized, a resample failed: {err}")
+            else:
+                notes += (
+                    [] if needed else [f"{label or 'the estimate'}: more than {MAX_UNITS} units"]
+                )
         parts[label] = (needed, len(values), estimate["n"])
     per_run = min(p[2] for p in parts.values())
     units = None if any(p[0] is None for p in parts.values()) else max(p[0] for p in parts.values())
