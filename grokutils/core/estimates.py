@@ -245,10 +245,11 @@ class Estimate:
             return cls(value, -math.inf, math.inf, 1, method, unit, **keep)
         se = x.std(0, ddof=1) / math.sqrt(n)
 
-        def ends(level):
+        def ends(level):  # on logs a lower end at or below 0 is a deviation of -inf
             half = stats.t.ppf(0.5 + level / 2, n - 1) * se
+            lower = np.maximum(mean - half, 0.0) if log else mean - half
             with np.errstate(invalid="ignore", divide="ignore"):
-                return deviation(mean - half), deviation(mean + half)
+                return deviation(lower), deviation(mean + half)
 
         lo, hi = ends(1 - (1 - LEVEL) / 2)
         high = float(np.nanmax(np.maximum(np.abs(lo), np.abs(hi))))

@@ -227,3 +227,10 @@ def test_worst_points_pool_as_the_worst_point_of_the_stacked_curves():
     diverged = Estimate.worst_point(np.vstack([a, np.full(6, math.nan)]), reference)
     assert len(diverged.per_unit) == 4  # a diverged unit is kept: pooling it stays NaN
     assert Estimate.from_units([diverged, Estimate.worst_point(b, reference)]).is_nan
+
+
+def test_a_log_worst_point_is_unbounded_where_a_points_interval_reaches_zero():
+    curves = np.array([[1.0, 0.01], [1.1, 0.5], [0.9, 0.001]])  # point 2: mean - half < 0
+    est = Estimate.worst_point(curves, np.ones(2), log=True)
+    assert est.high == math.inf and est.low <= est.value
+    assert Estimate.worst_point(curves[:2], np.ones(2), log=True).high == math.inf  # n = 2
