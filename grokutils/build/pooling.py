@@ -19,8 +19,9 @@ such a claim keeps the verdict every run gave when they all agree, and is inconc
 do not; a claim not checked at the preset stays so.
 
 ``results/<preset>/pooled.json``: ``{chapter: {claim_id: {"verdict", "pooled", "n_units",
-"runs", "source", "estimate", "low", "high", "reason"}}}``; a claim of several parts has
-``"parts"`` (``{label: {"estimate", "low", "high", "n_units"}}``) in place of one estimate.
+"runs", "source", "tolerance_from", "estimate", "low", "high", "reason"}}}``; a claim of
+several parts has ``"parts"`` (``{label: {"estimate", "low", "high", "n_units"}}``) in place
+of one estimate.
 
 Command line (the seed runner writes it too)::
 
@@ -96,6 +97,7 @@ def pool_claim(versions: Sequence[Mapping]) -> dict:
         "n_units": min(e.n for e in parts.values()),
         "runs": len(versions),
         "source": claim["source"],
+        "tolerance_from": claim.get("tolerance_from", "ours"),
         "reason": "",
     }
     if list(parts) == [""]:
@@ -135,7 +137,7 @@ def _why_not_poolable(versions: Sequence[Mapping]) -> str:
         for label, estimate in version["estimates"].items():
             if estimate["method"] not in POOLABLE:
                 return f"{estimate['method']} is not a statistic of the units alone"
-            if len(estimate.get("per_unit", [])) != estimate["n"]:
+            if len(estimate.get("per_unit", [])) != Estimate.from_dict(estimate).units_per_run:
                 return "per-unit values not recorded"
             if estimate["unit"] != claim["estimates"][label]["unit"]:
                 return "the runs' units differ"
@@ -172,6 +174,7 @@ def _not_pooled(claim: Mapping, versions: Sequence[Mapping], reason: str) -> dic
         "n_units": 0,
         "runs": len(versions),
         "source": claim["source"],
+        "tolerance_from": claim.get("tolerance_from", "ours"),
         "reason": reason,
     }
 

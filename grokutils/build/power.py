@@ -33,7 +33,7 @@ import argparse
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,13 @@ import numpy as np
 from grokutils.build.archive import RESULTS_DIR, ROOT, claim_versions, load_archived
 from grokutils.build.pooling import current_runs
 from grokutils.core.claims import Bound, Verdict
-from grokutils.core.estimates import POOLABLE, WORST_POINT_METHODS, Estimate, same_reference
+from grokutils.core.estimates import (
+    POOLABLE,
+    RUN_POOLED_METHODS,
+    WORST_POINT_METHODS,
+    Estimate,
+    same_reference,
+)
 
 TARGET_POWER = 0.8
 SIMULATIONS = 400
@@ -79,7 +85,7 @@ def part_power(estimate: Mapping, values: np.ndarray, bound: Bound, n: int) -> f
     decided = 0
     for _ in range(SIMULATIONS):
         sample = rng.choice(values, size=n, replace=True)
-        pooled = Estimate.from_units([_like(estimate, sample)])
+        pooled = Estimate.from_units(_like(estimate, sample))
         decided += bound.decide(pooled) in (Verdict.REPRODUCED, Verdict.NOT_REPRODUCED)
     return decided / SIMULATIONS
 
@@ -145,15 +151,9 @@ def _need(chapter, claim, versions, quick, hours) -> Need:
         else:
             notes += ["spread 0"] if np.ptp(values, axis=0).max() == 0 else []
             bound = Bound(*(float(x) for x in claim["bounds"][label]))
-            try:
-                needed = units_needed(estimate, values, bound)
-            except ValueError as err:  # a resample the statistic cannot take: say so, not crash
-                notes.append(f"{label or 'the estimate'}: not sized, a resample failed: {err}")
-            else:
-                notes += (
-                    [] if needed else [f"{label or 'the estimate'}: more than {MAX_UNITS} units"]
-                )
-        parts[label] = (needed, len(values), estimate["n"])
+            needed = units_needed(estimate, values, bound)
+            notes += [] if needed else [f"{label or 'the estimate'}: more than {MAX_UNITS} units"]
+        parts[label] = (needed, len(values), Estimate.from_dict(estimate).units_per_run)
     per_run = min(p[2] for p in parts.values())
     units = None if any(p[0] is None for p in parts.values()) else max(p[0] for p in parts.values())
     runs = None if units is None else max(1, math.ceil(units / max(per_run, 1)))
@@ -217,22 +217,26 @@ def _values(label: str, versions, like: Mapping) -> tuple[np.ndarray, int]:
     return np.array(rows, dtype=float).reshape(len(rows), len(reference)), left_out
 
 
-def _like(estimate: Mapping, sample: np.ndarray) -> Estimate:
-    """An estimate of the same method (and reference curve) whose per-unit values are
-    ``sample`` (``[n]``, a worst point's curves ``[n, points]``)."""
+def _like(estimate: Mapping, sample: np.ndarray) -> list[Estimate]:
+    """Estimates of the same method (and reference curve) whose per-unit values are ``sample``
+    (``[n]``, a worst point's curves ``[n, points]``): one, or one per run for a bootstrap
+    whose runs pool (each run adds one value)."""
     censored_at = estimate.get("censored_at")
-    return Estimate(
+    like = Estimate(
         math.nan,
         -math.inf,
         math.inf,
         len(sample),
         estimate["method"],
         estimate["unit"],
-        sample,
+        (),
         None if censored_at is None else float(censored_at),
         estimate.get("censored", ""),
         tuple(float(v) for v in estimate.get("reference", [])),
     )
+    if like.method in RUN_POOLED_METHODS.values():
+        return [replace(like, n=1, per_unit=(v,)) for v in sample]
+    return [replace(like, per_unit=sample)]
 
 
 def table(rows: Sequence[Need]) -> str:

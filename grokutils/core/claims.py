@@ -21,7 +21,10 @@ at the quick preset, else the reason (the mechanism) it is not asserted there.
 
 Every claim names its ``reference`` (the value or direction it is held against) and its
 ``source``: ``"paper, Fig. 3a"`` (or ``§4.2``, ``eq. 13``), ``"theory, eq. 7"`` (our closed
-form) or ``"prototype"`` (an expectation we measured ourselves, never the paper's).
+form) or ``"prototype"`` (an expectation we measured ourselves, never the paper's). Where the
+*threshold* comes from is said apart (``tolerance_from``, shown beside the tolerance): ``"ours"``
+(the default: a number we chose, never shown as the paper's), ``"paper, ..."`` where the paper
+states the number, ``"theory, ..."`` where our closed form sets it.
 A chapter's claims are collected, shown and saved by :class:`grokutils.core.report.ClaimReport`.
 """
 
@@ -39,6 +42,9 @@ from grokutils.core.estimates import TREND_METHOD, Estimate
 SOURCES = ("paper", "theory", "prototype")
 """What a claim's reference can come from: the paper (with its location), our closed form
 (with its equation), or a prototype run of ours."""
+TOLERANCE_SOURCES = ("ours", "paper", "theory")
+"""What a claim's threshold can come from: our choice (with its reason), the paper (with its
+location), our closed form (with its equation)."""
 
 
 class Verdict(StrEnum):
@@ -161,6 +167,7 @@ class Claim:
     not_at_quick: str = ""
     bounds: Mapping[str, Bound] = field(default_factory=dict)
     diagnosed: bool = False
+    tolerance_from: str = "ours"
 
     def __post_init__(self):
         kind = self.source.split(",")[0].strip()
@@ -171,6 +178,12 @@ class Claim:
             )
         if not self.reference:
             raise ValueError(f"claim {self.id}: give the reference value or direction")
+        if self.tolerance_from.split(",")[0].split(":")[0].strip() not in TOLERANCE_SOURCES:
+            raise ValueError(
+                f"claim {self.id}: tolerance_from must start with one of "
+                f"{', '.join(TOLERANCE_SOURCES)} (e.g. 'ours: twice the prototype's spread'); "
+                f"got {self.tolerance_from!r}"
+            )
         if self.quick == bool(self.not_at_quick.strip()):
             raise ValueError(
                 f"claim {self.id}: say quick=True (asserted at quick) or give the reason it is "
@@ -191,6 +204,7 @@ class Claim:
         reference: str | None = None,
         note: str = "",
         inconclusive_because: str | None = None,
+        tolerance_from: str = "ours",
     ) -> Claim:
         """The one way to hold an estimate against bounds: reproduced when the whole interval of
         every part lies within them, not reproduced when it lies outside for any part.
@@ -199,7 +213,8 @@ class Claim:
         trend: :meth:`Estimate.trend`, against ``at_least=0``; a yes/no statement:
         :meth:`Estimate.fraction`);
         ``at_least`` / ``at_most``: one bound for every part, or one per label (None: open).
-        ``reference`` defaults to the bounds (``"≥ 0.5"``, ``"in [1, 2]"``).
+        ``reference`` defaults to the bounds (``"≥ 0.5"``, ``"in [1, 2]"``);
+        ``tolerance_from``: where the bounds come from (module docstring; default ``"ours"``).
         """
         if at_least is None and at_most is None:
             raise ValueError(f"claim {id}: give at_least, at_most or both")
@@ -213,9 +228,10 @@ class Claim:
         }
         if reference is None:
             reference = _bounds_text(at_least, at_most)
-        return cls._decided(
+        claim = cls._decided(
             id, statement, parts, bounds, reference, source, note, inconclusive_because, quick
         )
+        return claim.with_tolerance_from(tolerance_from)
 
     @classmethod
     def close(
@@ -232,6 +248,7 @@ class Claim:
         reference: str | None = None,
         note: str = "",
         inconclusive_because: str | None = None,
+        tolerance_from: str = "ours",
     ) -> Claim:
         """A bound written as a target: reproduced when the whole interval lies within
         ``target ± (abs + rel·|target|)``."""
@@ -252,7 +269,9 @@ class Claim:
             inconclusive_because,
             quick,
         )
-        return replace(claim, tolerance=f"{format_value(target)} {text}")
+        return replace(claim, tolerance=f"{format_value(target)} {text}").with_tolerance_from(
+            tolerance_from
+        )
 
     @classmethod
     def inconclusive(
@@ -358,6 +377,13 @@ class Claim:
             diagnosed=inconclusive_because is not None,
         )
 
+    def with_tolerance_from(self, tolerance_from: str) -> Claim:
+        """This claim with its threshold's origin recorded and shown beside the tolerance
+        (``"≤ 1.01 (ours)"``)."""
+        return replace(
+            self, tolerance=f"{self.tolerance} ({tolerance_from})", tolerance_from=tolerance_from
+        )
+
     def unless_budget_bound(self, preset: str, *, checked_at: str = "paper") -> Claim:
         """This claim, or, where a diagnostic left it inconclusive at a preset other than
         ``checked_at``, the same claim *not checked at this preset*: use it for a claim whose
@@ -407,6 +433,7 @@ class Claim:
             "measured": self.measured,
             "interval": self.interval,
             "tolerance": self.tolerance,
+            "tolerance_from": self.tolerance_from,
             "note": self.note,
             "tolerance_from_run": self.tolerance_from_run,
             "estimates": {k: _json_safe(e.to_dict()) for k, e in self.estimates.items()},

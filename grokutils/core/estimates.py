@@ -56,6 +56,14 @@ WORST_POINT_METHOD = "worst point, t (intersection-union)"
 WORST_LOG_POINT_METHOD = "worst point of log ratio, t (intersection-union)"
 """:meth:`Estimate.worst_point` with ``log``: of the log ratios ``log(mean_j / ref_j)``."""
 WORST_POINT_METHODS = (WORST_POINT_METHOD, WORST_LOG_POINT_METHOD)
+RUN_POOLED_METHODS = {
+    "geometric mean": "bootstrap; runs pool: geometric mean, t on logs",
+    "mean": "bootstrap; runs pool: mean, t",
+}
+""":meth:`Estimate.bootstrap` with ``pool_runs``: a statistic of a whole ensemble (a law, a
+spread, pairs of data sets), bootstrapped over the run's units for the run's own verdict; its
+one per-unit value is the run's statistic, and the runs' statistics pool as independent units
+(a geometric mean for a positive ratio, a mean otherwise)."""
 POOLABLE = (
     "mean, t",
     "geometric mean, t on logs",
@@ -63,6 +71,7 @@ POOLABLE = (
     "fraction, Clopper-Pearson",
     TREND_METHOD,
     *WORST_POINT_METHODS,
+    *RUN_POOLED_METHODS.values(),
 )
 """Methods that are a statistic of their per-unit values alone (a worst point: of its units'
 curves and its reference curve), so that the same statistic on the units of several runs is
@@ -88,7 +97,8 @@ class Estimate:
     ``per_unit`` the values the estimate was computed from, one per unit, where the method
     can be applied again to a larger set of units (a mean, a median, a fraction: 1.0 where
     the statement holds; a trend: each unit's slope; a worst point: each unit's curve, a tuple
-    of ``points`` floats), so that runs can be pooled (:meth:`from_units`); empty otherwise.
+    of ``points`` floats; a bootstrap that pools by runs: the run's statistic, one value), so
+    that runs can be pooled (:meth:`from_units`); empty otherwise.
     ``censored_at``: the budget at which a never-crossed unit (``inf`` in ``per_unit``) was
     censored; ``censored``: which end of the interval censored units left open (``"low"``,
     ``"high"``, ``"both"`` or ``""``). ``reference``: a worst point's reference curve
@@ -117,7 +127,7 @@ class Estimate:
         object.__setattr__(self, "per_unit", per_unit)
         if self.censored not in CENSORED_SIDES:
             raise ValueError(f"censored must be one of {CENSORED_SIDES}; got {self.censored!r}")
-        if self.per_unit and len(self.per_unit) != self.n:
+        if self.per_unit and len(self.per_unit) != self.units_per_run:
             raise ValueError(f"{len(self.per_unit)} per-unit values for {self.n} units")
         if curves != (self.method in WORST_POINT_METHODS) and (curves or self.per_unit):
             raise ValueError(f"a reference curve is a worst point's, and only its: {self.method}")
@@ -135,6 +145,12 @@ class Estimate:
     def is_exact(self) -> bool:
         """One deterministic computation, no sampling interval (:data:`EXACT_METHODS`)."""
         return self.method in EXACT_METHODS
+
+    @property
+    def units_per_run(self) -> int:
+        """The units this estimate adds to a pool: ``n``, or 1 for a bootstrap whose runs
+        pool (:data:`RUN_POOLED_METHODS`)."""
+        return 1 if self.method in RUN_POOLED_METHODS.values() else self.n
 
     @property
     def is_machine_independent(self) -> bool:
@@ -340,6 +356,7 @@ class Estimate:
         *samples: np.ndarray,
         unit: str = "seeds",
         resamples: int = BOOTSTRAP_RESAMPLES,
+        pool_runs: str | None = None,
     ) -> Estimate:
         """``statistic(*samples)`` with a percentile bootstrap interval.
 
@@ -348,14 +365,24 @@ class Estimate:
         is not finite are dropped; if more than 5 % are, the interval is unbounded. Below
         :data:`BOOTSTRAP_MIN_UNITS` units the percentile interval does not cover (0.86 at six
         units for a normal mean), so it is unbounded there too.
+
+        ``pool_runs`` (``"geometric mean"`` or ``"mean"``, :data:`RUN_POOLED_METHODS`): the
+        statistic is one of the whole run (its units are not independent terms of it), and
+        runs pool as units: the estimate keeps the run's statistic as its one per-unit value.
         """
+        if pool_runs is not None and pool_runs not in RUN_POOLED_METHODS:
+            raise ValueError(
+                f"pool_runs must be one of {sorted(RUN_POOLED_METHODS)}; got {pool_runs!r}"
+            )
+        method = "bootstrap" if pool_runs is None else RUN_POOLED_METHODS[pool_runs]
         arrays = [np.asarray(s) for s in samples]
         n = len(arrays[0])
         if any(len(a) != n for a in arrays):
             raise ValueError("bootstrap samples must have the same number of units along axis 0")
         value = float(statistic(*arrays)) if n else math.nan
+        run = () if pool_runs is None else (value,)
         if n < BOOTSTRAP_MIN_UNITS or math.isnan(value):
-            return cls(value, -math.inf, math.inf, n, "bootstrap", unit)
+            return cls(value, -math.inf, math.inf, n, method, unit, run)
         rng = np.random.default_rng(BOOTSTRAP_SEED)
         draws = np.array(
             [
@@ -366,10 +393,10 @@ class Estimate:
         )
         finite = draws[np.isfinite(draws)]
         if len(finite) < 0.95 * resamples:
-            return cls(value, -math.inf, math.inf, n, "bootstrap", unit)
+            return cls(value, -math.inf, math.inf, n, method, unit, run)
         alpha = 1 - LEVEL
         low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
-        return cls(value, min(float(low), value), max(float(high), value), n, "bootstrap", unit)
+        return cls(value, min(float(low), value), max(float(high), value), n, method, unit, run)
 
     @classmethod
     def exact(cls, value: float, *, unit: str = "computation") -> Estimate:
@@ -414,7 +441,7 @@ class Estimate:
             raise ValueError("pooled estimates must share their method and unit")
         if first.method not in POOLABLE:
             raise ValueError(f"{first.method} is not a statistic of the per-unit values alone")
-        if any(len(e.per_unit) != e.n for e in estimates):
+        if any(len(e.per_unit) != e.units_per_run for e in estimates):
             raise ValueError("per-unit values not recorded")
         for e in estimates:
             if len(e.reference) != len(first.reference):
@@ -441,6 +468,8 @@ class Estimate:
             WORST_LOG_POINT_METHOD: lambda: cls.worst_point(
                 values, first.reference, log=True, unit=first.unit
             ),
+            RUN_POOLED_METHODS["geometric mean"]: lambda: cls.geometric_mean(values, unit="runs"),
+            RUN_POOLED_METHODS["mean"]: lambda: cls.mean(values, unit="runs"),
         }
         return pool[first.method]()
 

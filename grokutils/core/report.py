@@ -231,7 +231,11 @@ class ClaimReport:
                 verdict = c.verdict.value
             else:
                 verdict = "verdict of this machine's run"
-            tolerance = "computed from the run" if c.tolerance_from_run else c.tolerance
+            tolerance = (
+                f"computed from the run ({c.tolerance_from})"
+                if c.tolerance_from_run
+                else c.tolerance
+            )
             lines.append(
                 f"[{c.id}] {asserted}, {verdict} | {c.statement} | reference {c.reference} "
                 f"({c.source}) | tolerance {tolerance}"

@@ -46,6 +46,7 @@ def test_what_cannot_be_pooled_says_why():
     assert pooling.pool_chapter(runs)["b"] == {
         "verdict": "inconclusive",
         "pooled": False,
+        "tolerance_from": "ours",
         "n_units": 0,
         "runs": 2,
         "source": "prototype",
@@ -98,7 +99,15 @@ def test_a_worst_point_pools_the_curves_of_every_run_against_their_reference():
     assert both.high < 0.2  # six seeds decide what three could not
     assert pooled["verdict"] == "reproduced" and pooled["n_units"] == 6 and pooled["pooled"]
     assert np.isclose(pooled["estimate"], both.value) and np.isclose(pooled["high"], both.high)
-    assert set(pooled) == {"verdict", "pooled", "n_units", "runs", "source", "reason"} | {
+    assert set(pooled) == {
+        "verdict",
+        "pooled",
+        "n_units",
+        "runs",
+        "source",
+        "tolerance_from",
+        "reason",
+    } | {
         "estimate",
         "low",
         "high",

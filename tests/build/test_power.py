@@ -87,3 +87,22 @@ def test_a_worst_point_is_sized_by_resampling_whole_curves():
     bound = power.Bound(-np.inf, 0.2)
     small, large = (power.part_power(estimate.to_dict(), values, bound, n) for n in (2, 12))
     assert small < power.TARGET_POWER <= large
+
+
+def test_a_whole_run_statistic_is_sized_in_runs():
+    runs = [
+        timed(
+            report(
+                k,
+                [
+                    paper_claim(
+                        Estimate.bootstrap(np.std, np.arange(40.0) * s, pool_runs="geometric mean"),
+                        at_most=100,
+                    )
+                ],
+            )
+        )
+        for k, s in enumerate((1.0, 1.2, 0.8))
+    ]
+    got = need(runs)
+    assert got.units_per_run == 1 and got.units == got.runs and 2 <= got.runs <= 4

@@ -36,7 +36,7 @@ def test_between_and_close():
     claim = Claim.close(
         "a", "s", interval(1.05, 1.0, 1.09), 1.0, rel=0.1, source="theory, eq. 1", **QUICK
     )
-    assert claim.verdict == R and claim.reference == "1" and claim.tolerance == "1 ±10%"
+    assert claim.verdict == R and claim.reference == "1" and claim.tolerance == "1 ±10% (ours)"
     far = Claim.close(
         "a", "s", interval(1.2, 1.15, 1.25), 1.0, rel=0.1, source="theory, eq. 1", **QUICK
     )
@@ -109,7 +109,7 @@ def test_parts_combine_all_reproduced_or_any_not():
         **SOURCE,
     )
     assert claim.verdict == N
-    assert claim.tolerance == "linear ≥ 0.95; leaky ≥ 0.9"
+    assert claim.tolerance == "linear ≥ 0.95; leaky ≥ 0.9 (ours)"
     assert claim.measured == "linear 0.98; leaky 0.85"
     with pytest.raises(ValueError, match="no bound for part"):
         Claim.check("a", "s", {"x": interval(1, 1, 1)}, at_least={"y": 0}, **SOURCE)
@@ -175,7 +175,7 @@ def test_check_decides_at_least_at_most_and_both_on_the_whole_interval():
     both = Claim.check("c", "s", est, at_least=0.6, at_most=0.7, **lab)
     assert both.verdict == Verdict.INCONCLUSIVE and both.reference == "in [0.6, 0.7]"
     claim = Claim.check("d", "s", est, at_least=0.5, source="paper, Fig. 1", quick=True)
-    assert claim.reference == "≥ 0.5" and claim.tolerance == "≥ 0.5"
+    assert claim.reference == "≥ 0.5" and claim.tolerance == "≥ 0.5 (ours)"
     parts = Claim.check("e", "s", {"x": est, "y": est}, at_most={"x": 1.0, "y": 0.1}, **lab)
     assert parts.verdict == Verdict.NOT_REPRODUCED and "x ≤ 1" in parts.reference
 
@@ -209,3 +209,28 @@ def test_a_trend_is_decided_on_the_mean_per_unit_slope():
     assert trend(np.ones((4, 3)), +1) == Verdict.INCONCLUSIVE  # flat in every unit: no trend
     with pytest.raises(ValueError, match="k >= 2"):
         Estimate.trend(np.ones((4, 1)), +1)
+
+
+def test_a_threshold_says_where_it_comes_from():
+    estimate = Estimate.mean([1.0, 1.1, 1.2])
+    paper = Claim.check(
+        "t",
+        "s",
+        estimate,
+        at_least=0.5,
+        source="paper, Fig. 1",
+        quick=True,
+        tolerance_from="paper, Fig. 1 (the 50 % line)",
+    )
+    assert paper.tolerance == "≥ 0.5 (paper, Fig. 1 (the 50 % line))"
+    assert paper.to_dict()["tolerance_from"] == "paper, Fig. 1 (the 50 % line)"
+    with pytest.raises(ValueError, match="tolerance_from must start with one of"):
+        Claim.check(
+            "t",
+            "s",
+            estimate,
+            at_least=0.5,
+            source="paper, Fig. 1",
+            quick=True,
+            tolerance_from="the spec",
+        )

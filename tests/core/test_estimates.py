@@ -234,3 +234,21 @@ def test_a_log_worst_point_is_unbounded_where_a_points_interval_reaches_zero():
     est = Estimate.worst_point(curves, np.ones(2), log=True)
     assert est.high == math.inf and est.low <= est.value
     assert Estimate.worst_point(curves[:2], np.ones(2), log=True).high == math.inf  # n = 2
+
+
+def test_a_bootstrap_of_a_whole_run_pools_its_runs_as_units():
+    runs = [
+        Estimate.bootstrap(np.std, np.arange(40.0) * s, pool_runs="geometric mean")
+        for s in (1.0, 1.1, 0.9)
+    ]
+    assert runs[0].per_unit == (runs[0].value,) and runs[0].n == 40
+    assert runs[0].low < runs[0].value < runs[0].high  # the run's own verdict: over its units
+    pooled = Estimate.from_units(runs)
+    assert (pooled.n, pooled.unit, pooled.method) == (3, "runs", "geometric mean, t on logs")
+    assert pooled.value == pytest.approx(np.exp(np.mean(np.log([r.value for r in runs]))))
+    z = Estimate.from_units(
+        [Estimate.bootstrap(np.mean, np.arange(4.0) + k, pool_runs="mean") for k in range(3)]
+    )
+    assert (z.value, z.method) == (2.5, "mean, t")
+    with pytest.raises(ValueError, match="pool_runs must be one of"):
+        Estimate.bootstrap(np.mean, np.arange(4.0), pool_runs="median")

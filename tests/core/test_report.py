@@ -104,8 +104,10 @@ def test_invariants_compare_what_no_machine_may_move_and_leave_out_the_runs():
     assert two.startswith("[2] not asserted, verdict of this machine's run | s |")
     assert "not reproduced" not in two  # not in the quick set: its verdict may move
     assert four.startswith("[4] not asserted, reproduced, measured 1.25 exact | closed form |")
-    assert run_bound.tolerance_from_run and five.endswith("| tolerance computed from the run")
-    assert "0.4345" not in five and run_bound.tolerance == "≤ 0.4345"  # the table keeps it
+    assert run_bound.tolerance_from_run and five.endswith(
+        "| tolerance computed from the run (ours)"
+    )
+    assert "0.4345" not in five and run_bound.tolerance == "≤ 0.4345 (ours)"  # the table keeps it
 
 
 def test_a_claim_that_moved_with_the_cpu_says_so_and_stays_out_of_the_quick_set():

@@ -26,14 +26,17 @@ part of a claim) whose interval comes from the chapter's independent units:
   and judged by their geometric mean (:func:`window_ratio`, :func:`control_ratio`,
   :func:`decay_cut`), the decay of each seed's running time average towards the others' is a
   per-seed slope (:func:`spread_decay`), and statistics of the whole ensemble (a law, a spread
-  over seeds) are bootstrapped over seeds (:func:`law_drift_ratio`, :func:`ergodicity`);
+  over seeds) are bootstrapped over seeds, and are one unit per run when runs pool
+  (:func:`law_drift_ratio`, :func:`ergodicity`);
   Lyapunov twins are units as **twin pairs** (:func:`twins`);
 * the **perturbed datasets** of the SAS grid, from a :class:`RunCube` of per-run time
-  averages: the ratio of autocorrelation times is one ratio per dataset (:func:`tau_ratio`);
-  the statistics built on the SAS estimate, a mean over *pairs* of datasets (the fraction of
-  (lr, B) where SAS rises with noise, the median SAS / gap), are recomputed on datasets
-  resampled with replacement, jointly for every configuration and seed (a cluster bootstrap:
-  pairs of a dataset with its own copy are left out);
+  averages: the statistics built on the SAS estimate, a mean over *pairs* of datasets (the
+  fold by which SAS rises with noise, the median SAS / gap), and the ratio of autocorrelation
+  times (one per dataset) are recomputed on datasets resampled with replacement, jointly for
+  every configuration and seed (a cluster bootstrap: pairs of a dataset with its own copy are
+  left out). The datasets share S0 and the run seeds, so they are not independent units across
+  runs: each grid's statistic is one unit when runs pool (:func:`noise_rise_fold`,
+  :func:`sas_over_gap`, :func:`tau_ratio`);
 * the **configurations** for a correlation across hyper-parameters (:func:`spearman`);
 * none for the Krylov–Bogolyubov identity, which holds for every realisation
   (:func:`krylov_bogolyubov`, an exact value).
@@ -430,20 +433,25 @@ def law_drift_ratio(x, n_windows: int = 4) -> Estimate:
     """W₁ between the ensemble's laws in the last two of ``n_windows`` time windows over W₁
     between the first two (:func:`grokutils.methods.stability.ensemble_law_drift`) of
     ``x[runs, N]``;
-    below 1 when the law settles. Bootstrapped over runs."""
+    below 1 when the law settles. Bootstrapped over seeds; a law is the whole ensemble's, so
+    the run's ratio is one unit when runs pool (geometric mean)."""
 
     def ratio(sample):
         w1_next, _ = ensemble_law_drift(sample, n_windows)
         return w1_next[-1] / w1_next[0] if w1_next[0] > 0 else np.nan
 
-    return Estimate.bootstrap(ratio, np.asarray(x, dtype=float), unit="seeds")
+    return Estimate.bootstrap(
+        ratio, np.asarray(x, dtype=float), unit="seeds", pool_runs="geometric mean"
+    )
 
 
 def ergodicity(x, final) -> dict[str, Estimate]:
     """Claim Z4 (:func:`grokutils.methods.stability.ergodicity_check`) with both parts bootstrapped
     over runs: ``spread ratio`` = SD over runs of the time averages of ``x[runs, N]`` / RMS of
     their autocorrelation-corrected SEs, and ``ensemble z`` = (mean of ``final[runs]`` − mean
-    time average) / SE of the mean of ``final``."""
+    time average) / SE of the mean of ``final``. Both are statistics of the whole ensemble:
+    the run's value is one unit when runs pool (the spread ratio's geometric mean, the z's
+    mean)."""
     avg = time_average(x)
     final = np.asarray(final, dtype=float)
 
@@ -455,8 +463,12 @@ def ergodicity(x, final) -> dict[str, Estimate]:
         return (last.mean() - mean.mean()) / (sd / np.sqrt(len(last))) if sd > 0 else np.nan
 
     return {
-        "spread ratio": Estimate.bootstrap(spread_ratio, avg.mean, avg.se, unit="seeds"),
-        "ensemble z": Estimate.bootstrap(ensemble_z, avg.mean, final, unit="seeds"),
+        "spread ratio": Estimate.bootstrap(
+            spread_ratio, avg.mean, avg.se, unit="seeds", pool_runs="geometric mean"
+        ),
+        "ensemble z": Estimate.bootstrap(
+            ensemble_z, avg.mean, final, unit="seeds", pool_runs="mean"
+        ),
     }
 
 
@@ -585,11 +597,16 @@ def sas_per_config(test, datasets) -> np.ndarray:
     return diff[keep].mean((0, 2))
 
 
-def _dataset_bootstrap(cube: RunCube, statistic) -> Estimate:
+def _dataset_bootstrap(cube: RunCube, statistic, *, pool_runs: str) -> Estimate:
     """``statistic(cube, datasets)`` with a cluster bootstrap over datasets: ``datasets`` are the
-    drawn dataset positions (axis 0 of the cube), the same draw for every configuration."""
+    drawn dataset positions (axis 0 of the cube), the same draw for every configuration. The
+    datasets share S0 and the seeds, so the grid is one unit when runs pool (``pool_runs``,
+    :meth:`Estimate.bootstrap`)."""
     return Estimate.bootstrap(
-        lambda d: statistic(cube, d), np.arange(cube.n_datasets), unit="datasets"
+        lambda d: statistic(cube, d),
+        np.arange(cube.n_datasets),
+        unit="datasets",
+        pool_runs=pool_runs,
     )
 
 
@@ -616,25 +633,26 @@ def sas_fold(cube: RunCube) -> np.ndarray:
     return sas[hi] / sas[lo]
 
 
-def noise_rise_fraction(cube: RunCube) -> Estimate:
-    """Claim S3: the fraction of stable (lr, B) pairs whose SAS estimate is larger at the second
-    noise level than at the lowest, with a cluster bootstrap over datasets (NaN when no pair is
-    stable)."""
+def noise_rise_fold(cube: RunCube) -> Estimate:
+    """Claim S3: the geometric mean over stable (lr, B) pairs of the SAS estimate at the second
+    noise level over that at the lowest (> 1: SAS rises with noise), with a cluster bootstrap
+    over datasets; the grid's value is one unit when runs pool (NaN when no pair is stable)."""
     lo, hi = _noise_pairs(cube.configs, cube.stable)
 
-    def fraction(c, d):
+    def fold(c, d):
         if len(lo) == 0:
             return np.nan
         sas = sas_per_config(c.test[d], d)
-        return float(np.mean(sas[hi] > sas[lo])) if np.isfinite(sas).all() else np.nan
+        ratio = sas[hi] / sas[lo]
+        return float(np.exp(np.mean(np.log(ratio)))) if (ratio > 0).all() else np.nan
 
-    return _dataset_bootstrap(cube, fraction)
+    return _dataset_bootstrap(cube, fold, pool_runs="geometric mean")
 
 
 def sas_over_gap(cube: RunCube) -> Estimate:
     """Claim S6: the median over stable configurations of SAS estimate / |gap|, gap = time-avg
     test loss − time-avg training loss (mean over runs), with a cluster bootstrap over
-    datasets."""
+    datasets; the grid's value is one unit when runs pool."""
     stable = cube.stable
 
     def median_ratio(c, d):
@@ -644,22 +662,27 @@ def sas_over_gap(cube: RunCube) -> Estimate:
         gap = (c.test[d] - c.train[d]).mean((0, 2))
         return float(np.median((sas / np.abs(gap))[stable]))
 
-    return _dataset_bootstrap(cube, median_ratio)
+    return _dataset_bootstrap(cube, median_ratio, pool_runs="geometric mean")
 
 
 def tau_ratio(cube: RunCube) -> Estimate:
-    """Claim S5, one ratio per dataset: the median over stable configurations at the second
-    noise level of the dataset's τ_int of the test loss (median over its seeds) over the same
-    at the lowest noise level; geometric mean over datasets (t interval on the logs). NaN when
-    either noise level has no stable configuration."""
+    """Claim S5: per dataset, the median over stable configurations at the second noise level
+    of the dataset's τ_int of the test loss (median over its seeds) over the same at the lowest
+    noise level; the geometric mean over datasets, with a cluster bootstrap over datasets. The
+    datasets share S0 and the run seeds, so the grid's value is one unit when runs pool. NaN
+    when either noise level has no stable configuration."""
     levels = np.sort(cube.configs.noise.unique())
     noise, stable = cube.configs.noise.to_numpy(), cube.stable
     lo, hi = stable & (noise == levels[0]), stable & (noise == levels[1])
-    if not (lo.any() and hi.any()):
-        return Estimate.geometric_mean(np.full(cube.n_datasets, np.nan), unit="datasets")
     tau = np.median(cube.tau, axis=2)  # [dataset, configuration]
-    ratios = np.median(tau[:, hi], axis=1) / np.median(tau[:, lo], axis=1)
-    return Estimate.geometric_mean(ratios, unit="datasets")
+
+    def geometric_mean_ratio(c, d):
+        if not (lo.any() and hi.any()):
+            return np.nan
+        ratios = np.median(tau[d][:, hi], axis=1) / np.median(tau[d][:, lo], axis=1)
+        return float(np.exp(np.mean(np.log(ratios)))) if (ratios > 0).all() else np.nan
+
+    return _dataset_bootstrap(cube, geometric_mean_ratio, pool_runs="geometric mean")
 
 
 def spearman(x, y, *, unit: str = "configurations") -> Estimate:
@@ -921,9 +944,10 @@ class SASGridMeasurements:
     hi: float
     """The second-lowest noise level, compared with ``lo``."""
     noise_rise: Estimate
-    """S3: fraction of stable (lr, B) pairs whose SAS rises from ``lo`` to ``hi``."""
-    fold: float
-    """S3's note: median fold increase of the SAS estimate from ``lo`` to ``hi``."""
+    """S3: geometric-mean fold of the SAS estimate from ``lo`` to ``hi`` over stable (lr, B)
+    pairs."""
+    rising: float
+    """S3's note: the fraction of stable (lr, B) pairs whose SAS rises from ``lo`` to ``hi``."""
     pooled_rho: Estimate
     """S4: Spearman ρ(SAS, gap) over the stable configurations, pooled over noise levels
     (bootstrap over configurations)."""
@@ -943,8 +967,8 @@ def measure_sas_grid(cube: RunCube, stable: pd.DataFrame) -> SASGridMeasurements
     return SASGridMeasurements(
         lo=float(lo),
         hi=float(hi),
-        noise_rise=noise_rise_fraction(cube),
-        fold=float(np.median(sas_fold(cube))),
+        noise_rise=noise_rise_fold(cube),
+        rising=float(np.mean(sas_fold(cube) > 1)),
         pooled_rho=spearman(stable.sas, stable.gap),
         within_rho=spearman(stable.sas[within], stable.gap[within]),
         tau_ratio=tau_ratio(cube),

@@ -99,7 +99,8 @@ def v3(harmonic: HarmonicValidation) -> Claim:
         at_least={"slope a": 0.95 * n_dim / 2, "y-profile rms (nats)": None},
         at_most={"slope a": 1.05 * n_dim / 2, "y-profile rms (nats)": 0.25},
         reference=f"slope n/2 = {n_dim / 2:g}; y profile ((n-3)/2) ln(1-y²)",
-        source="theory, exact S (spec §5.3a); tolerances: its acceptance test",
+        source="theory, exact S (spec §5.3a)",
+        tolerance_from="ours: the exact S's acceptance test",
         quick=(
             "a budget shorter than the effect: at quick's WLMD budget the WL factor is still "
             "rising and the entropy's y profile still filling in, so the profile's rms error "
@@ -187,8 +188,8 @@ def c8(p, fixed: FixedNormControl) -> Claim:
         Estimate.fraction(np.asarray(fixed.holds, dtype=bool)),
         at_least=0.5,
         reference="no grokking delay; same step for 3 widths",
-        source="paper, Fig. 6 and §4.2; thresholds (delay ≤ 2× the train step, widths within "
-        "2×) ours",
+        source="paper, Fig. 6 and §4.2",
+        tolerance_from="ours: delay ≤ 2× the train step, widths within 2×",
         quick=(
             "a budget shorter than the effect: at a fixed norm test accuracy creeps up over "
             "thousands of steps (spec §4.2), far beyond quick's few hundred fixed-norm steps"
@@ -317,7 +318,8 @@ def c11(p, grok: Grokking, wand: WandSweep) -> Claim:
         Estimate.median(best["grok"], censored_at=p.wand_steps),
         at_most=RunBound(3 * adamw_step),
         reference=reference,
-        source=source + "; tolerance 3× AdamW's median step (ours)",
+        source=source,
+        tolerance_from="ours: 3× AdamW's median step",
         quick=quick,
         note=f"best of {len(wand.points)} sweep point(s): median test-95 % step over its "
         f"networks (inf: not within the {p.wand_steps}-step budget, censored there); "

@@ -563,14 +563,19 @@ def fixed_norm(p: Params) -> dict[int, Trajectory]:
     )
 
 
+def first_steps(fixed: Mapping[int, Trajectory], name: str) -> np.ndarray:
+    """``[widths, S]``: each network's first recorded step where ``name`` (``"test_acc"`` or
+    ``"train_acc"``) reaches 95 % (``inf``: never)."""
+    return np.array([o.first_reaching(name, GROKKED) for o in fixed.values()])
+
+
 def fixed_norm_holds(
     fixed: Mapping[int, Trajectory], ratio: float = 2.0, min_steps: float = 100.0
 ) -> np.ndarray:
     """C8 seed by seed (network k of every width): at every width test accuracy reaches 95 %
     within the budget and at most ``ratio`` × the step where train accuracy reaches 95 %
     (or ``min_steps``), and the widths' test steps lie within a factor ``ratio``, ``[S]``."""
-    test = np.array([o.first_reaching("test_acc", GROKKED) for o in fixed.values()])
-    train = np.array([o.first_reaching("train_acc", GROKKED) for o in fixed.values()])
+    test, train = first_steps(fixed, "test_acc"), first_steps(fixed, "train_acc")
     no_delay = (np.isfinite(test) & (test <= ratio * np.maximum(train, min_steps))).all(0)
     with np.errstate(invalid="ignore"):
         same = test.max(0) <= ratio * test.min(0)
@@ -586,7 +591,7 @@ class FixedNormControl:
     @property
     def test_steps(self) -> dict[int, list[float]]:
         """Per width, each seed's test-95 % step (``inf``: never)."""
-        return {h: t.first_reaching("test_acc", GROKKED).tolist() for h, t in self.trajs.items()}
+        return dict(zip(self.trajs, first_steps(self.trajs, "test_acc").tolist(), strict=True))
 
     @property
     def holds(self) -> np.ndarray:
@@ -603,8 +608,7 @@ class FixedNormControl:
     @property
     def never_fit(self) -> np.ndarray:
         """``[S]`` bools: a seed whose train accuracy never reached 95 % at some width."""
-        train = np.array([o.first_reaching("train_acc", GROKKED) for o in self.trajs.values()])
-        return ~np.isfinite(train).all(0)
+        return ~np.isfinite(first_steps(self.trajs, "train_acc")).all(0)
 
     @property
     def best_train_acc(self) -> float:
@@ -615,8 +619,7 @@ class FixedNormControl:
         """``[S]`` bools: a seed whose test accuracy did not reach 95 % within ``n_steps`` at
         some width while the budget is shorter than the claim's tolerance there (``ratio`` ×
         its train 95 % step, or ``min_steps``), so its delay is unknown, not too long."""
-        test = np.array([o.first_reaching("test_acc", GROKKED) for o in self.trajs.values()])
-        train = np.array([o.first_reaching("train_acc", GROKKED) for o in self.trajs.values()])
+        test, train = first_steps(self.trajs, "test_acc"), first_steps(self.trajs, "train_acc")
         with np.errstate(invalid="ignore"):
             reached_train = np.where(np.isfinite(train), train, n_steps)
             short = n_steps < ratio * np.maximum(reached_train, min_steps)

@@ -188,7 +188,8 @@ def linearisation_claims(h: ex.Headline) -> list[Claim]:
             at_most=0.5,
             reference="follows the linearised curves, then departs (the prototype: within ≈ 2 % "
             "up to the peak)",
-            source="paper, Fig. 1b; threshold 0.5 (at least twice as far after the peak) ours",
+            source="paper, Fig. 1b",
+            tolerance_from="ours: at least twice as far after the peak",
             quick="a size effect: at the quick preset's small D and N the network departs "
             "from its linearisation early (the lazy limit needs larger widths)",
             note="per seed the largest relative deviation |L_net/L_lin − 1| of train or test loss "

@@ -149,7 +149,8 @@ def seed_mean_loss_claim(p: Params, sweep: ex.LambdaSweep) -> Claim:
         "seed-averaged losses within e^0.2 of theory for t ≤ 1.5 t*_gen (λ = 0.5, 0.9)",
         Estimate.worst_point(curves[:, window], theory[window], log=True),
         reference="eq. 8 curves ('excellent agreement')",
-        source="paper, Fig. 1 (left); tolerance e^0.2 ours (prototype)",
+        source="paper, Fig. 1 (left)",
+        tolerance_from="ours: e^0.2, from the prototype",
         quick=(
             f"finite size: {SMALL} the late-time losses at λ = 0.9 follow the few smallest "
             "eigenvalues of Σ_tr, not the d_in → ∞ theory; the e^0.2 tolerance is for d_in ≥ 500"
@@ -175,7 +176,8 @@ def seed_mean_accuracy_claim(p: Params, sweep: ex.LambdaSweep) -> Claim:
         "seed-averaged accuracies within 0.04 of A(L_theory) at all logged steps",
         Estimate.worst_point(curves.reshape(len(curves), -1), theory.ravel()),
         reference="eq. 10 applied to eq. 8",
-        source="paper, Fig. 1 (centre); tolerance 0.04 ours (prototype)",
+        source="paper, Fig. 1 (centre)",
+        tolerance_from="ours: 0.04, from the prototype",
         quick=(
             f"finite size: {SMALL} the accuracy curves are those of a finite Σ_tr, whose "
             "distance from the d_in → ∞ theory exceeds the 0.04 tolerance (set for d_in ≥ 500)"

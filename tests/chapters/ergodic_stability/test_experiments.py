@@ -11,6 +11,7 @@ from grokutils.chapters.ergodic_stability.digits import perturbed_digits
 from grokutils.chapters.ergodic_stability.sgd_ensemble import train_ensemble
 from grokutils.core import params
 from grokutils.core.claims import Claim, Verdict
+from grokutils.core.estimates import Estimate
 from grokutils.core.seeding import seed_everything
 from grokutils.methods import stability
 
@@ -83,27 +84,38 @@ def test_a_resampled_dataset_is_never_paired_with_its_own_copy():
     assert np.isnan(es.sas_per_config(test[[2, 2, 2]], np.array([2, 2, 2]))).all()
 
 
-def test_sas_rises_with_noise_everywhere_when_noise_multiplies_the_dataset_effect():
-    few = es.noise_rise_fraction(synthetic_cube({0.0: 0.001, 0.2: 0.02}))
-    assert (few.value, few.low, few.high) == (1.0, -np.inf, np.inf)  # a bootstrap of 6 data sets
+def test_sas_rises_with_noise_when_noise_multiplies_the_dataset_effect():
+    few = es.noise_rise_fold(synthetic_cube({0.0: 0.001, 0.2: 0.02}))
+    assert (few.low, few.high) == (-np.inf, np.inf)  # a bootstrap of 6 data sets
+    assert few.per_unit == (few.value,)  # the grid is one unit when runs pool
     cube = synthetic_cube({0.0: 0.001, 0.2: 0.02}, n_datasets=32)
-    rises = es.noise_rise_fraction(cube)
-    assert (rises.value, rises.low, rises.unit) == (1.0, 1.0, "datasets")
+    rises = es.noise_rise_fold(cube)
+    assert rises.value == pytest.approx(20, rel=0.05) and rises.low > 1
+    assert rises.unit == "datasets"
     verdict = Claim.check(
-        "S3", "rises", rises, reference="rises", source="prototype", at_least=0.8, quick=True
+        "S3", "rises", rises, reference="rises", source="prototype", at_least=1, quick=True
     )
     assert verdict.verdict == Verdict.REPRODUCED
     assert es.sas_fold(cube) == pytest.approx([20, 20], rel=0.05)
 
 
-def test_no_noise_effect_gives_an_undecided_fraction():
+def test_no_noise_effect_gives_an_undecided_fold():
     cube = synthetic_cube({0.0: 0.0, 0.2: 0.0}, n_datasets=32)  # only the seed jitter
-    rises = es.noise_rise_fraction(cube)
-    assert rises.low < 0.8 and rises.high == 1.0  # a coin flip per configuration
+    rises = es.noise_rise_fold(cube)
     verdict = Claim.check(
-        "S3", "rises", rises, reference="rises", source="prototype", at_least=0.8, quick=True
+        "S3", "rises", rises, reference="rises", source="prototype", at_least=1, quick=True
     )
     assert verdict.verdict != Verdict.REPRODUCED
+
+
+def test_grids_pool_as_one_unit_each():
+    grids = [
+        es.noise_rise_fold(synthetic_cube({0.0: 0.001, 0.2: f}, seed=k))
+        for k, f in enumerate([0.01, 0.02, 0.015, 0.03])
+    ]
+    pooled = Estimate.from_units(grids)
+    assert (pooled.n, pooled.unit, pooled.method) == (4, "runs", "geometric mean, t on logs")
+    assert 1 < pooled.low < pooled.value < pooled.high
 
 
 def test_sas_over_gap_is_the_dataset_effect_over_the_gap_and_skips_collapsed_configs():
@@ -129,12 +141,14 @@ def test_tau_ratio_compares_the_median_autocorrelation_times_of_two_noise_levels
         cube.tau.shape
     )
     ratio = es.tau_ratio(es.RunCube(cube.configs, cube.test, cube.train, tau, cube.collapsed))
-    assert (ratio.value, ratio.low, ratio.high) == pytest.approx((3.0, 3.0, 3.0))
-    assert (ratio.n, ratio.unit, ratio.method) == (6, "datasets", "geometric mean, t on logs")
+    assert ratio.value == pytest.approx(3.0)
+    assert (ratio.low, ratio.high) == (-np.inf, np.inf)  # a bootstrap of 6 data sets
+    assert (ratio.n, ratio.unit) == (6, "datasets")
+    assert ratio.method == "bootstrap; runs pool: geometric mean, t on logs"
     # one ratio per data set: the median over its seeds, then over the configurations
     tau = tau * np.exp(np.arange(6.0))[:, None, None]  # a data set's τ scales both noise levels
     ratio = es.tau_ratio(es.RunCube(cube.configs, cube.test, cube.train, tau, cube.collapsed))
-    assert ratio.per_unit == pytest.approx(np.full(6, 3.0))
+    assert ratio.per_unit == pytest.approx([3.0])  # the grid's value: one unit when runs pool
 
 
 def test_spearman_of_monotone_points_and_of_too_few():
@@ -276,7 +290,7 @@ def test_the_sas_grid_measurements_compare_the_two_lowest_noise_levels():
     )
     m = es.measure_sas_grid(cube, stable)
     assert (m.lo, m.hi) == (0.0, 0.2)
-    assert m.noise_rise.value == 1 and m.fold == pytest.approx(10, rel=0.1)
+    assert m.noise_rise.value == pytest.approx(10, rel=0.1) and m.rising == 1
     assert m.pooled_rho == es.spearman(stable.sas, stable.gap)
     assert m.within_rho.n == 2 and np.isnan(m.within_rho.value)
 

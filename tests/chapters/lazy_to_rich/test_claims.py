@@ -123,7 +123,7 @@ def test_verdicts_follow_the_measurements():
     assert claims["3e"].verdict == Verdict.NOT_REPRODUCED  # the amount falls with α
     assert claims["17b"].verdict == Verdict.INCONCLUSIVE  # one seed decides no trend
     assert claims["6a"].estimates[""].method == "trend: per-unit slope, t"
-    assert claims["12"].tolerance == "λ = 0 ≥ 1.05; λ = 0.5 ≤ 1.01"
+    assert claims["12"].tolerance == "λ = 0 ≥ 1.05; λ = 0.5 ≤ 1.01 (ours)"
 
 
 def test_a_never_crossed_delay_leaves_the_trend_open_on_its_side():

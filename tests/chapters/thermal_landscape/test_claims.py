@@ -45,9 +45,9 @@ def test_the_shown_value_is_the_estimate_the_verdict_is_decided_on(report):
 
 def test_tolerances_sit_next_to_their_statements(report):
     by_id = {c.id: c for c in report.claims}
-    assert by_id["C1"].tolerance == "≤ 0.05"
-    assert by_id["C2"].tolerance == "in [0.9, 1.2]"
-    assert by_id["C9"].tolerance == "in [0.9, 1.1]"
+    assert by_id["C1"].tolerance == "≤ 0.05 (ours)"
+    assert by_id["C2"].tolerance == "in [0.9, 1.2] (ours)"
+    assert by_id["C9"].tolerance == "in [0.9, 1.1] (ours)"
     assert by_id["C8b"].verdict == Verdict.INCONCLUSIVE  # 400 toy steps: too few samples
 
 
