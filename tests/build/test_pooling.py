@@ -126,3 +126,15 @@ def test_a_claim_not_checked_at_the_preset_stays_so_and_says_where_it_is_checked
     pooled = pooling.pool_chapter(runs)["m"]
     assert pooled["verdict"] == "not checked at this preset" and not pooled["pooled"]
     assert "paper preset" in pooled["reason"] and "not converged" in pooled["reason"]
+
+
+def test_a_whole_ensemble_bootstrap_pools_one_unit_per_run():
+    def claim(scale):
+        law = Estimate.bootstrap(np.std, np.arange(8.0) * scale, pool_runs="geometric mean")
+        return Claim.check("e", "s", law, at_most=5.0, source="prototype", quick=True)
+
+    runs = [report(k, [claim(s)]) for k, s in enumerate((0.8, 1.0, 1.1, 0.9), start=1)]
+    assert all(r["claims"][0]["verdict"] == "inconclusive" for r in runs)  # 8 units: unbounded
+    pooled = pooling.pool_chapter(runs)["e"]
+    assert pooled["pooled"] and pooled["n_units"] == 4 and pooled["verdict"] == "reproduced"
+    assert pooled["method"] == "geometric mean, t on logs"
