@@ -212,25 +212,19 @@ def test_a_trend_is_decided_on_the_mean_per_unit_slope():
 
 
 def test_a_threshold_says_where_it_comes_from():
-    estimate = Estimate.mean([1.0, 1.1, 1.2])
-    paper = Claim.check(
-        "t",
-        "s",
-        estimate,
-        at_least=0.5,
-        source="paper, Fig. 1",
-        quick=True,
-        tolerance_from="paper, Fig. 1 (the 50 % line)",
-    )
-    assert paper.tolerance == "≥ 0.5 (paper, Fig. 1 (the 50 % line))"
-    assert paper.to_dict()["tolerance_from"] == "paper, Fig. 1 (the 50 % line)"
-    with pytest.raises(ValueError, match="tolerance_from must start with one of"):
-        Claim.check(
+    def claim(tolerance_from):
+        return Claim.check(
             "t",
             "s",
-            estimate,
+            Estimate.mean([1.0, 1.1, 1.2]),
             at_least=0.5,
             source="paper, Fig. 1",
             quick=True,
-            tolerance_from="the spec",
+            tolerance_from=tolerance_from,
         )
+
+    paper = claim("paper, Fig. 1 (the 50 % line)")
+    assert paper.tolerance == "≥ 0.5 (paper, Fig. 1 (the 50 % line))"
+    assert paper.to_dict()["tolerance_from"] == "paper, Fig. 1 (the 50 % line)"
+    with pytest.raises(ValueError, match="tolerance_from must start with one of"):
+        claim("the spec")
