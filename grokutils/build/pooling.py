@@ -10,8 +10,8 @@ part is computed again, by its own method, on the per-unit values of all of them
 with the same bounds. A run's own verdict stays what it is.
 
 A claim is pooled only where that is the same statistic on more units
-(:meth:`~grokutils.core.estimates.Estimate.from_units`: a mean, a geometric mean, a median, a
-fraction, a trend of per-unit slopes, the worst point of a mean curve against the same reference
+(:func:`pool_units`: a mean, a geometric mean, a median, a fraction (with censored units or
+without), a trend of per-unit slopes, the worst point of a mean curve against the same reference
 curve). A bootstrap of another statistic, an exact value, an interval an estimator computed
 itself, worst points against different reference curves, a claim a diagnostic made inconclusive
 in some run, or runs that share a unit seed are not pooled (``"pooled": false``, with the reason):
@@ -46,8 +46,21 @@ from grokutils.build.archive import (
 )
 from grokutils.core.claims import Bound, Verdict, combine
 from grokutils.core.estimates import POOLABLE, Estimate
+from grokutils.methods import censored_fraction
 
 POOLED_FILE = "pooled.json"
+POOLED_METHODS = (*POOLABLE, censored_fraction.METHOD)
+"""Methods whose runs pool: core's (:data:`~grokutils.core.estimates.POOLABLE`) and the
+censored fraction (:mod:`grokutils.methods.censored_fraction`)."""
+
+
+def pool_units(estimates: Sequence[Estimate]) -> Estimate:
+    """The same statistic on the union of the units of ``estimates`` (one per run): pooled
+    evidence. Raises ValueError where they do not pool
+    (:meth:`~grokutils.core.estimates.Estimate.from_units`)."""
+    if estimates[0].method == censored_fraction.METHOD:
+        return censored_fraction.pooled(estimates)
+    return Estimate.from_units(estimates)
 
 
 def current_runs(reports: Sequence[Mapping]) -> list[Mapping]:
@@ -83,9 +96,7 @@ def pool_claim(versions: Sequence[Mapping]) -> dict:
     bounds = {k: Bound(*(float(x) for x in b)) for k, b in claim["bounds"].items()}
     try:
         parts = {
-            label: Estimate.from_units(
-                [Estimate.from_dict(v["estimates"][label]) for v in versions]
-            )
+            label: pool_units([Estimate.from_dict(v["estimates"][label]) for v in versions])
             for label in claim["estimates"]
         }
     except ValueError as e:  # worst points against different reference curves
@@ -135,7 +146,7 @@ def _why_not_poolable(versions: Sequence[Mapping]) -> str:
         return "no tolerance recorded for every part"
     for version in versions:
         for label, estimate in version["estimates"].items():
-            if estimate["method"] not in POOLABLE:
+            if estimate["method"] not in POOLED_METHODS:
                 return f"{estimate['method']} is not a statistic of the units alone"
             if len(estimate.get("per_unit", [])) != Estimate.from_dict(estimate).units_per_run:
                 return "per-unit values not recorded"

@@ -11,7 +11,7 @@ The rule, fixed before any evidence run and applied the same way to every claim:
 3. For ``n`` units, :data:`SIMULATIONS` samples of ``n`` values are drawn with replacement from
    the pilot's per-unit values (a worst point's: whole curves, one per unit, of the runs whose
    reference curve is the claim's) and decided with the claim's own statistic
-   (:meth:`~grokutils.core.estimates.Estimate.from_units`) and bounds. The **power** at ``n`` is
+   (:func:`~grokutils.build.pooling.pool_units`) and bounds. The **power** at ``n`` is
    the fraction of samples decided either way (reproduced or not reproduced).
 4. The claim **needs** the smallest ``n`` (up to :data:`MAX_UNITS`) with power >= 0.8; a claim
    of several parts needs the largest over its parts. ``runs`` = that ``n`` over the units one
@@ -39,10 +39,9 @@ from pathlib import Path
 import numpy as np
 
 from grokutils.build.archive import RESULTS_DIR, ROOT, claim_versions, load_archived
-from grokutils.build.pooling import current_runs
+from grokutils.build.pooling import POOLED_METHODS, current_runs, pool_units
 from grokutils.core.claims import Bound, Verdict
 from grokutils.core.estimates import (
-    POOLABLE,
     RUN_POOLED_METHODS,
     WORST_POINT_METHODS,
     Estimate,
@@ -85,7 +84,7 @@ def part_power(estimate: Mapping, values: np.ndarray, bound: Bound, n: int) -> f
     decided = 0
     for _ in range(SIMULATIONS):
         sample = rng.choice(values, size=n, replace=True)
-        pooled = Estimate.from_units(_like(estimate, sample))
+        pooled = pool_units(_like(estimate, sample))
         decided += bound.decide(pooled) in (Verdict.REPRODUCED, Verdict.NOT_REPRODUCED)
     return decided / SIMULATIONS
 
@@ -179,8 +178,8 @@ def _not_pooled(claim: Mapping, methods: set[str]) -> str:
     """Why a claim has no pooled statistic to size ('' when it has one)."""
     if not claim["estimates"]:
         return claim["verdict"]
-    if not methods <= set(POOLABLE):
-        return f"{', '.join(sorted(methods - set(POOLABLE)))}: not a pooled statistic"
+    if not methods <= set(POOLED_METHODS):
+        return f"{', '.join(sorted(methods - set(POOLED_METHODS)))}: not a pooled statistic"
     if not claim.get("bounds"):
         return "no tolerance recorded: a diagnostic decided the claim (" + claim["note"][:80] + ")"
     return ""

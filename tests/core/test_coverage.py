@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from grokutils.core.estimates import BOOTSTRAP_MIN_UNITS, LEVEL, Estimate
+from grokutils.methods.censored_fraction import censored_fraction
 
 UNIT_COUNTS = (3, 4, 6, 8, 12, 16, 24, 32)
 TRIALS = 2000
@@ -114,3 +115,19 @@ def test_worst_point_of_a_mean_curve_covers_the_largest_true_deviation(n):
         lambda x: Estimate.worst_point(x, np.ones(len(truth_curve)), log=True), draw, truth, n
     )
     assert got >= LEVEL - slack()
+
+
+@pytest.mark.parametrize("n", (8, 10, 20, 32))
+@pytest.mark.parametrize("p_open", [0.0, 0.3])
+def test_censored_fraction_covers_whatever_the_undecided_units_would_do(n, p_open):
+    """Chapter 03's W5/D5 (8, 10 or 20 data sets a run, 32 pooled): each unit holds with
+    probability 0.6, and a share ``p_open`` of units is undecided whatever its outcome."""
+
+    def draw(rng, k):
+        return rng.random(k) < 0.6, rng.random(k) < p_open
+
+    def build(sample):
+        holds, open_ = sample
+        return censored_fraction(holds & ~open_, open_)
+
+    assert coverage(build, draw, 0.6, n) >= LEVEL - slack()

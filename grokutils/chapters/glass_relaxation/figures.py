@@ -102,11 +102,11 @@ def adamw_paths(grok: Grokking):
     return fig
 
 
-def fixed_norm_curves(fixed: FixedNormControl, rms: float, p: int):
+def fixed_norm_curves(fixed: FixedNormControl):
     """Train and test accuracy of the fixed-norm control, one panel per hidden width, each at
-    the global norm ``rms · √(parameters)`` of its width."""
+    the global norm ``fixed.rms · √(parameters)`` of its width."""
     fig, axes = panels(len(fixed.trajs), width=10, height=2.9, sharey=True)
-    radii = fixed.radius_text(rms, p).split("; ")
+    radii = fixed.radius_text().split("; ")
     for ax, traj, radius in zip(axes, fixed.trajs.values(), radii, strict=True):
         band(ax, traj.steps, traj.train_acc, label="train")
         band(ax, traj.steps, traj.test_acc, label="test")

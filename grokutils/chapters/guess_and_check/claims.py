@@ -6,7 +6,8 @@ Every claim is decided over data sets (the independent units) from the tables of
 functions of :mod:`.experiments`. A ratio (G&C / prior, a fall with depth) is the geometric mean
 of the per-data-set ratios; a trend along width or depth the mean per-data-set slope of the log
 of the quantity; W4's gap the mean over data sets; GD's W5 and D5, a yes/no outcome per data
-set, the fraction of data sets where it holds. The thresholds are the spec's, set
+set, the fraction of data sets where it holds, a data set where GD did not fit the data
+counted neither way (censored). The thresholds are the spec's, set
 with margin from a prototype run at the paper's sizes; references marked "prototype" are our
 prototype's numbers, those marked "paper" the direction of the paper's figures.
 :func:`report` builds the chapter's :class:`~grokutils.core.report.ClaimReport`. Each claim says
@@ -22,6 +23,7 @@ from grokutils.chapters.guess_and_check.experiments import UNIT, Results
 from grokutils.core.claims import Claim
 from grokutils.core.estimates import Estimate
 from grokutils.core.report import ClaimReport, Scope
+from grokutils.methods.censored_fraction import censored_fraction
 
 ACTIVATIONS = ("linear", "tanh", "leaky_relu")
 """The activations every claim covers (W4 and D4: the antisymmetric two, linear and tanh)."""
@@ -105,28 +107,34 @@ def gd_claim(
     note: str = "",
 ) -> Claim:
     """Claims W5/D5: per activation, the fraction of data sets on which GD generalises
-    (:func:`gd_generalises`). Undecided data sets count as failing; if counting them as
-    holding would change the verdict, the claim is inconclusive (GD did not fit the data)."""
+    (:func:`gd_generalises`). A data set where GD did not fit the data is censored: it counts
+    neither way (:func:`~grokutils.methods.censored_fraction.censored_fraction`), so it can
+    leave the claim inconclusive but never decides it."""
     parts = gd_generalises(gd, bound=bound)
-    low = {a: Estimate.fraction(holds, unit=UNIT) for a, (holds, _) in parts.items()}
-    high = {a: Estimate.fraction(h | u, unit=UNIT) for a, (h, u) in parts.items()}
+    fractions = {a: censored_fraction(h, u, unit=UNIT) for a, (h, u) in parts.items()}
     n_undecided = sum(int(u.sum()) for _, u in parts.values())
     n_units = sum(u.size for _, u in parts.values())
+    undecided = (
+        f"GD did not fit the training data on {n_undecided} of {n_units} (activation, data set) "
+        "pairs: censored, counted neither way"
+        if n_undecided
+        else ""
+    )
     worst = "; ".join(
         f"{a} max L_gen {np.max(gd[a]['test_loss']):.2g}, "
         f"min L_train {np.min(gd[a]['train_loss']):.1g}"
         for a in gd
     )
-    note = "; ".join(filter(None, [note, worst]))
-    kwargs = dict(reference=reference, source=source, at_least=at_least, quick=quick, note=note)
-    claim = Claim.check(id, statement, low, **kwargs)
-    if n_undecided and Claim.check(id, statement, high, **kwargs).verdict != claim.verdict:
-        reason = (
-            f"GD did not fit the training data on {n_undecided} of {n_units} "
-            "(activation, data set) pairs"
-        )
-        claim = Claim.check(id, statement, low, inconclusive_because=reason, **kwargs)
-    return claim
+    return Claim.check(
+        id,
+        statement,
+        fractions,
+        reference=reference,
+        source=source,
+        at_least=at_least,
+        quick=quick,
+        note="; ".join(filter(None, [undecided, note, worst])),
+    )
 
 
 # --- width (Fig. 1, Theorem 1) ---------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from grokutils.chapters.glass_relaxation import experiments as gx
+from grokutils.chapters.glass_relaxation.embed_mlp import EmbedMLP
 from grokutils.core import dry_run, params
 from grokutils.core.seeding import seed_everything
 from grokutils.core.trajectory import Trajectory
@@ -145,9 +146,23 @@ def test_fixed_norm_holds_needs_every_width_without_delay_and_close_together():
     assert holds.tolist() == [True, False, False]
 
 
+def test_the_fixed_norm_is_where_the_baseline_generalises_or_its_last_norm():
+    steps = np.array([0, 10, 20])
+    runs = pd.DataFrame(
+        {"task": ["x+y", "x+y", "x+y", "x^2+y"], "weight_decay": [1.0, 1.0, 0.0, 1.0]}
+    )
+    test = np.array([[0, 0.96, 1], [0, 0.5, 0.9], [0, 1, 1], [0, 1, 1]])
+    norm = np.array([[5.0, 4.0, 3.0], [9.0, 8.0, 6.0], [50.0, 50, 50], [70.0, 70, 70]])
+    base = Trajectory(steps, {"test_acc": test, "weight_norm": norm}, runs)
+    # network 0 generalises at step 10 (norm 4), network 1 never (last norm 6); the wd-0 control
+    # and the other task do not count
+    rms = gx.generalising_rms(base, 31)
+    assert rms == pytest.approx(5.0 / math.sqrt(EmbedMLP(31).n_params))
+
+
 def test_a_seed_that_never_fits_is_told_apart_from_a_censored_one():
     fits = _history([[0, 0], [0, 0], [0, 0]], [[0, 0.2], [1, 0.3], [1, 0.4]])
-    control = gx.FixedNormControl({32: fits})
+    control = gx.FixedNormControl({32: fits}, rms=0.5, p=31)
     assert control.never_fit.tolist() == [False, True]
     assert control.best_train_acc == 1.0
     # seed 0 fits at step 10 but has not generalised by 20 < 2 × 100 (the minimum): censored
