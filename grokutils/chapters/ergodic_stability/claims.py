@@ -247,7 +247,8 @@ def z2(m: NonconvergenceMeasurements) -> Claim:
 def z3(m: NonconvergenceMeasurements) -> Claim:
     return Claim.check(
         "Z3",
-        "the ensemble law settles: W₁ between consecutive windows, last / first",
+        "the ensemble law settles: W₁ between consecutive windows of the whole run (from step "
+        "0), last / first",
         m.law_drift,
         at_most=1,
         reference="the law of w_t converges",

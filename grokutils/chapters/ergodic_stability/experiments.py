@@ -432,9 +432,10 @@ def spread_decay(x, fit_from: float = 0.25) -> dict[str, Estimate]:
 def law_drift_ratio(x, n_windows: int = 4) -> Estimate:
     """W₁ between the ensemble's laws in the last two of ``n_windows`` time windows over W₁
     between the first two (:func:`grokutils.methods.stability.ensemble_law_drift`) of
-    ``x[runs, N]``;
-    below 1 when the law settles. Bootstrapped over seeds; a law is the whole ensemble's, so
-    the run's ratio is one unit when runs pool (geometric mean)."""
+    ``x[runs, N]``, which must start where training starts (claim Z3: the drift shrinks as
+    the law converges; after a burn-in both windows' drift is at the sampling floor and the
+    ratio is 1 whatever happens); below 1 when the law settles. Bootstrapped over seeds; a law
+    is the whole ensemble's, so the run's ratio is one unit when runs pool (geometric mean)."""
 
     def ratio(sample):
         w1_next, _ = ensemble_law_drift(sample, n_windows)
@@ -872,9 +873,11 @@ def sas_summary(stable: pd.DataFrame, lo: float, hi: float) -> pd.Series:
 # ------------------------------------------------------------------ the claims' measurements
 
 
-def constant_lr_losses(traj: Trajectory) -> np.ndarray:
-    """``[seeds, records after burn-in]``: training loss of the constant-lr ensemble."""
-    return traj.train_loss[groups(traj)["constant"]][:, after_burn_in(traj)]
+def constant_lr_losses(traj: Trajectory, *, burn_in: bool = True) -> np.ndarray:
+    """``[seeds, records]``: training loss of the constant-lr ensemble, after burn-in (every
+    record from step 0 with ``burn_in=False``)."""
+    loss = traj.train_loss[groups(traj)["constant"]]
+    return loss[:, after_burn_in(traj)] if burn_in else loss
 
 
 @dataclass(frozen=True)
@@ -900,9 +903,9 @@ class NonconvergenceMeasurements:
     decay_cut: dict[str, Estimate]
     """Z2: constant / step decay, gradient norm and training loss."""
     law_drift: Estimate
-    """Z3: W₁ between consecutive windows' ensemble laws, last / first."""
+    """Z3: W₁ between consecutive windows' ensemble laws from step 0, last / first."""
     law_floor: float
-    """Z3's note: W₁ between two halves of the seeds in the last window."""
+    """Z3's note: W₁ between two halves of the seeds in the last window after burn-in."""
     ergodicity: dict[str, Estimate]
     """Z4: spread ratio and ensemble z."""
     krylov_bogolyubov: Estimate
@@ -927,7 +930,7 @@ def measure_nonconvergence(traj: Trajectory) -> NonconvergenceMeasurements:
         control_ratio=control_ratio(traj),
         grad_ratio=window_ratio(traj, "grad_norm"),
         decay_cut=decay_cut(traj),
-        law_drift=law_drift_ratio(loss_c, 4),
+        law_drift=law_drift_ratio(constant_lr_losses(traj, burn_in=False), 4),
         law_floor=float(w1_split[-1]),
         ergodicity=ergodicity(loss_c, traj.train_loss[const][:, -1]),
         krylov_bogolyubov=kb,
