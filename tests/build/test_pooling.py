@@ -10,6 +10,7 @@ from archived_report import report
 from grokutils.build import pooling
 from grokutils.core.claims import Claim
 from grokutils.core.estimates import Estimate
+from grokutils.methods.censored_fraction import censored_fraction
 
 
 def mean_claim(values, **kwargs):
@@ -37,6 +38,20 @@ def test_fractions_and_parts_pool_part_by_part():
     assert all(r["claims"][0]["verdict"] == "inconclusive" for r in runs)  # 4/4: [0.40, 1]
     pooled = pooling.pool_chapter(runs)["f"]
     assert pooled["verdict"] == "reproduced" and pooled["parts"]["tanh"]["n_units"] == 8
+
+
+def test_censored_fractions_pool_and_an_undecided_unit_never_decides():
+    def claim(holds, undecided):
+        parts = {"gd": censored_fraction(np.array(holds), np.array(undecided))}
+        return Claim.check("c", "s", parts, at_least=0.5, source="prototype", quick=True)
+
+    fails, open_ = [False] * 4, [False, False, True, True]
+    runs = [report(k, [claim(fails, open_)]) for k in (1, 2, 3)]
+    pooled = pooling.pool_chapter(runs)["c"]
+    # 6 of 12 undecided: were they failing, 0 of 12 would refute the claim
+    assert pooled["verdict"] == "inconclusive" and pooled["parts"]["gd"]["n_units"] == 12
+    runs = [report(k, [claim(fails, [False] * 4)]) for k in (1, 2, 3)]
+    assert pooling.pool_chapter(runs)["c"]["verdict"] == "not reproduced"
 
 
 def test_what_cannot_be_pooled_says_why():

@@ -10,6 +10,7 @@ from archived_report import report
 from grokutils.build import power
 from grokutils.core.claims import Claim
 from grokutils.core.estimates import Estimate
+from grokutils.methods.censored_fraction import censored_fraction
 
 
 def paper_claim(estimate, **bounds):
@@ -41,6 +42,16 @@ def test_power_grows_with_units_and_is_read_with_the_claims_own_rule():
     bound = power.Bound(1.0)
     small, large = (power.part_power(estimate.to_dict(), values, bound, n) for n in (2, 12))
     assert small < power.TARGET_POWER <= large
+
+
+def test_a_censored_fraction_is_sized_with_its_undecided_units():
+    holds = np.array([True] * 6 + [False] * 2)
+    clear = censored_fraction(holds, np.zeros(8, bool))
+    got = need([timed(report(1, [paper_claim({"gd": clear}, at_least=0.5)]))])
+    assert got.units is not None and got.method == clear.method
+    half_open = censored_fraction(holds & (np.arange(8) < 2), np.arange(8) >= 2)
+    got = need([timed(report(1, [paper_claim({"gd": half_open}, at_least=0.5)]))])
+    assert got.units is None  # 6 of 8 undecided: more units never decide
 
 
 def test_a_thin_pilot_borrows_the_quick_runs_units_and_says_so():
