@@ -381,35 +381,55 @@ def axis_sweep(sweep, key: str) -> AxisSweep:
 @dataclass(frozen=True)
 class PhaseDiagram:
     """Fig. 3(e) per seed: ``amount [seeds, alphas, eps]`` the paper's amount of grokking at
-    the absolute threshold 0.1, ``ratio`` the delay ratio at ``0.1 L(0)``; axes ``alphas``,
-    ``eps`` in the grid's order."""
+    the absolute threshold 0.1 (zero where the test loss never crossed, the authors'
+    convention), ``ratio`` the delay ratio at ``0.1 L(0)``; axes ``alphas``, ``eps`` in the
+    grid's order. ``censored [seeds, alphas, eps]``: where the test loss never crossed 0.1
+    within the budget, a lower bound on the amount (the budget less the train crossing, 0 if
+    the train loss never crossed either), NaN elsewhere; None: every run crossed."""
 
     alphas: np.ndarray
     eps: np.ndarray
     amount: np.ndarray
     ratio: np.ndarray
+    censored: np.ndarray | None = None
+
+    @property
+    def n_censored(self) -> int:
+        """Runs whose test loss never crossed 0.1 within the budget."""
+        return 0 if self.censored is None else int(np.isfinite(self.censored).sum())
 
     def trend(self, axis: str, sign: int) -> Estimate:
         """:meth:`Estimate.trend` of the amount along ``log α`` (``axis="alpha"``) or ``log ε``
         (``"eps"``): each seed's least-squares slope over its whole grid (on a full grid, the
-        slope of its mean over the other axis), the mean over seeds. The amount is a difference
-        of times, zero by the paper's convention where the test loss never crossed: on a linear
-        scale."""
+        slope of its mean over the other axis), the mean over seeds, on a linear scale. A run
+        whose test loss never crossed is censored at the smallest of the censored runs' lower
+        bounds (:meth:`Estimate.trend`: its seed's slope is then bounded from one side only),
+        not counted as zero: a budget shorter than the delay cannot decide against the claim."""
         n_alpha, n_eps = len(self.alphas), len(self.eps)
         x = {
             "alpha": np.repeat(np.log(self.alphas), n_eps),
             "eps": np.tile(np.log(self.eps), n_alpha),
         }[axis]
-        return Estimate.trend(self.amount.reshape(len(self.amount), -1), sign, x=x)
+        amount, censored_at = self.amount, None
+        if self.n_censored:
+            amount = np.where(np.isfinite(self.censored), np.inf, amount)
+            censored_at = float(np.nanmin(self.censored))
+        rows = amount.reshape(len(amount), -1)
+        return Estimate.trend(rows, sign, x=x, censored_at=censored_at)
 
 
 def phase_diagram(sweep, alphas, eps) -> PhaseDiagram:
-    """The :class:`PhaseDiagram` of a sweep over the grid ``alphas × eps`` (× seeds)."""
+    """The :class:`PhaseDiagram` of a sweep over the grid ``alphas × eps`` (× seeds); the
+    budget is the sweep's last recorded step."""
     shape = (sweep.n_seeds, len(alphas), len(eps))
     traj = sweep.trajectory
     amount = seed_table(sweep, amount_of_grokking(traj, 0.1)).reshape(shape)
     ratio = seed_table(sweep, relative_delay(traj)[2]).reshape(shape)
-    return PhaseDiagram(np.asarray(alphas), np.asarray(eps), amount, ratio)
+    t_train, t_test, _, _ = grokking_delay(traj.steps, traj.train_loss, traj.test_loss, 0.1)
+    budget = float(traj.steps[-1])
+    lower = np.where(np.isfinite(t_train), budget - t_train, 0.0)
+    censored = seed_table(sweep, np.where(np.isinf(t_test), lower, np.nan)).reshape(shape)
+    return PhaseDiagram(np.asarray(alphas), np.asarray(eps), amount, ratio, censored)
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,19 @@ def test_verdicts_follow_the_measurements():
     assert claims["12"].tolerance == "λ = 0 ≥ 1.05; λ = 0.5 ≤ 1.01 (ours)"
 
 
+def test_a_phase_diagram_whose_lazy_corner_never_generalised_is_checked_at_paper_scale():
+    measures = _measures()
+    phase = measures["phase"]
+    lower = np.full(phase.amount.shape, np.nan)
+    lower[:, 1, 1] = 1.0  # never crossed 0.1: at least one step of grokking, not zero
+    measures["phase"] = dataclasses.replace(phase, censored=lower)
+    claim = {c.id: c for c in checks.report(_params(), **measures).claims}["3e"]
+    assert claim.verdict == Verdict.NOT_CHECKED and "checked at the paper preset" in claim.note
+    at_paper = checks.report(_params(preset="paper"), **measures).claims
+    claim = {c.id: c for c in at_paper}["3e"]
+    assert claim.verdict == Verdict.INCONCLUSIVE and "never reached test loss 0.1" in claim.note
+
+
 def test_a_never_crossed_delay_leaves_the_trend_open_on_its_side():
     measures = _measures()
     h = measures["headline"]

@@ -171,6 +171,22 @@ def test_phase_trends_are_each_seeds_slope_over_the_whole_grid():
     )
 
 
+def test_a_phase_run_that_never_generalised_is_censored_not_zero():
+    amounts = np.array([[[4, 3], [6, 0]], [[3, 3], [5, 0]]], float)  # the lazy corner empty
+    lower = np.full(amounts.shape, np.nan)
+    lower[:, 1, 1] = [9.0, 8.0]  # never crossed: at least 9 and 8 steps of grokking
+    zero = ex.PhaseDiagram(np.array([0.5, 2.0]), np.array([0.05, 0.25]), amounts, amounts)
+    censored = ex.PhaseDiagram(zero.alphas, zero.eps, amounts, amounts, lower)
+    assert censored.n_censored == 2 and zero.n_censored == 0
+    along_alpha = censored.trend("alpha", +1)
+    # the censored corner counts at the smaller bound, 8, and the slope is bounded below only
+    rows = np.where(np.isfinite(lower), 8.0, amounts)
+    slopes = (rows[:, 1].mean(1) - rows[:, 0].mean(1)) / np.log(4)
+    np.testing.assert_allclose(along_alpha.per_unit, slopes)
+    assert along_alpha.censored == "high" and along_alpha.high == np.inf
+    assert zero.trend("alpha", +1).value < 0 < along_alpha.value
+
+
 def test_relative_delay_uses_each_runs_own_initial_loss():
     steps = [0, 10, 100]
     h = _history([[1, 0.05, 0], [10, 0.5, 0]], [[1, 1, 0.05], [10, 10, 0.5]], steps=steps)
@@ -248,6 +264,9 @@ def test_phase_diagram_puts_seeds_first_then_alpha_then_eps():
     eps = ex.seed_table(sweep, sweep.config["eps"]).reshape(2, 2, 3)
     np.testing.assert_array_equal(eps[0, 0], [0.05, 0.25, 1.0])
     assert phase.trend("alpha", +1).n == 2
+    never = np.isfinite(phase.censored)  # runs whose test loss never crossed 0.1
+    assert (phase.amount[never] == 0).all()  # the paper's zero, kept for the figure
+    assert (phase.censored[never] >= 0).all() and (phase.censored[never] <= 60).all()
 
 
 def test_eigenvector_measures_sort_the_ranks_and_normalise_the_losses():
