@@ -382,6 +382,6 @@ def report(
     out.add(v1(p, ising), v2(ising), v3(harmonic), v4(harmonic))
     landscape = (c3(maps), c5(curve), c6(p, curve))  # budget-bound: WLMD convergence
     out.add(c1(p, grok), c2(grok), *(c.unless_budget_bound(p.preset) for c in landscape))
-    out.add(c8(p, fixed))
+    out.add(c8(p, fixed).unless_budget_bound(p.preset))  # budget-bound: fit, then the delay
     out.add(c11(p, grok, wand), c12(p, grok, wand))
     return out

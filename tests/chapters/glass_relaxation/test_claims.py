@@ -79,6 +79,14 @@ def test_report_decides_every_claim_in_the_chapter_order(tiny, results):
     if not results["grok"].grok_step["x+y"] < float("inf"):  # no AdamW reference step
         assert c11.verdict == Verdict.INCONCLUSIVE
     assert report.to_dict()["scope"]["replication"] == "partial"
+    c8 = next(c for c in report.claims if c.id == "C8")
+    if (
+        not results["fixed"].never_fit.any()
+        and not results["fixed"].censored(tiny.norm_steps).any()
+    ):
+        return
+    assert c8.verdict == Verdict.NOT_CHECKED  # the tiny budget fits or decides nothing
+    assert "checked at the paper preset" in c8.note
 
 
 def test_displayed_value_comes_from_the_deciding_estimate(tiny, results):
