@@ -16,8 +16,9 @@ R, N, U, X = "reproduced", "not reproduced", "inconclusive", "not checked at thi
 
 def claim_sources(path: Path) -> dict[str, set[str]]:
     """``{claim id: the sources it is declared with}`` in a chapter's claims.py: every call
-    whose first argument is a string and which passes ``source=``, the source a string, a name
-    assigned in the same function, or either plus a string."""
+    whose first argument is a string and which passes ``source=`` (itself, or in ``**kwargs``
+    built by ``dict(source=...)`` in the same function), the source a string, a name assigned
+    in the same function, or either plus a string."""
     found: dict[str, set[str]] = {}
     for function in ast.walk(ast.parse(path.read_text())):
         if not isinstance(function, ast.FunctionDef):
@@ -27,10 +28,24 @@ def claim_sources(path: Path) -> dict[str, set[str]]:
             if not isinstance(call, ast.Call) or not call.args:
                 continue
             first = call.args[0]
-            source = next((k.value for k in call.keywords if k.arg == "source"), None)
+            source = keyword(call, "source", names)
             if isinstance(first, ast.Constant) and isinstance(first.value, str) and source:
                 found.setdefault(first.value, set()).add(resolve(source, names))
     return found
+
+
+def keyword(call: ast.Call, name: str, names: dict[str, ast.expr]) -> ast.expr | None:
+    """The value ``call`` passes as ``name=``, directly or through ``**d`` where the function
+    assigned ``d = dict(name=...)``."""
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+        spread = names.get(k.value.id) if k.arg is None and isinstance(k.value, ast.Name) else None
+        if isinstance(spread, ast.Call) and getattr(spread.func, "id", "") == "dict":
+            found = next((d.value for d in spread.keywords if d.arg == name), None)
+            if found is not None:
+                return found
+    return None
 
 
 def assignments(function: ast.FunctionDef) -> dict[str, ast.expr]:
