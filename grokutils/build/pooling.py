@@ -21,7 +21,8 @@ do not; a claim not checked at the preset stays so.
 ``results/<preset>/pooled.json``: ``{chapter: {claim_id: {"verdict", "pooled", "n_units",
 "runs", "source", "tolerance_from", "estimate", "low", "high", "reason"}}}``; a claim of
 several parts has ``"parts"`` (``{label: {"estimate", "low", "high", "n_units"}}``) in place
-of one estimate.
+of one estimate. An inconclusive pooled claim's ``reason`` says which part's interval holds which
+bound of its tolerance (:func:`at_tolerance`).
 
 Command line (the seed runner writes it too)::
 
@@ -44,7 +45,7 @@ from grokutils.build.archive import (
     load_archived,
     shared_unit_seeds,
 )
-from grokutils.core.claims import Bound, Verdict, combine
+from grokutils.core.claims import Bound, Verdict, combine, format_value
 from grokutils.core.estimates import POOLABLE, Estimate
 from grokutils.methods import censored_fraction
 
@@ -109,11 +110,31 @@ def pool_claim(versions: Sequence[Mapping]) -> dict:
         "runs": len(versions),
         "source": claim["source"],
         "tolerance_from": claim.get("tolerance_from", "ours"),
-        "reason": "",
+        "reason": at_tolerance(bounds, parts) if verdict == Verdict.INCONCLUSIVE else "",
     }
     if list(parts) == [""]:
         return {**entry, **_numbers(parts[""])}
     return {**entry, "parts": {k: {**_numbers(e), "n_units": e.n} for k, e in parts.items()}}
+
+
+def at_tolerance(bounds: Mapping[str, Bound], parts: Mapping[str, Estimate]) -> str:
+    """Why a pooled claim is undecided: each part whose 95 % interval holds a bound of its
+    tolerance (or that has no estimate), e.g. ``"undecided: gradient norm [1.62, 3.28] holds
+    its bound 3"``."""
+    why = []
+    for label, estimate in parts.items():
+        if bounds[label].decide(estimate) != Verdict.INCONCLUSIVE:
+            continue
+        name = label or "the estimate"
+        if estimate.is_nan:
+            why.append(f"{name}: no estimate")
+            continue
+        held = [b for b in (bounds[label].low, bounds[label].high) if math.isfinite(b)]
+        held = [b for b in held if estimate.low <= b <= estimate.high] or held
+        interval = f"[{format_value(estimate.low)}, {format_value(estimate.high)}]"
+        bound = " and ".join(map(format_value, held))
+        why.append(f"{name} {interval} holds its bound{'s' * (len(held) > 1)} {bound}")
+    return "undecided: " + "; ".join(why)
 
 
 def pooled(root: Path, preset: str) -> dict[str, dict[str, dict]]:

@@ -76,6 +76,23 @@ class Need:
     reach: bool
     reason: str = ""
 
+    @property
+    def summary(self) -> str:
+        """What the rule asks, in a few words: ``"27 runs (80 units, 0.8 h)"``, or why not."""
+        if self.units is None:
+            return f"out of reach ({self.reason})" if self.reason else "out of reach"
+        text = f"{self.runs} runs ({self.units} units, {self.cost_h:.1f} h)"
+        return text if self.reach else f"{text}: out of reach on this machine"
+
+
+def load_needs(root: Path, preset: str) -> dict[str, dict[str, Need]]:
+    """``results/<preset>/power.json`` as ``{chapter: {claim_id: Need}}``, ``{}`` if absent."""
+    path = Path(root) / RESULTS_DIR / preset / POWER_FILE
+    out: dict[str, dict[str, Need]] = {}
+    for row in json.loads(path.read_text()) if path.is_file() else []:
+        out.setdefault(row["chapter"], {})[row["claim"]] = Need(**row)
+    return out
+
 
 def part_power(estimate: Mapping, values: np.ndarray, bound: Bound, n: int) -> float:
     """Fraction of :data:`SIMULATIONS` samples of ``n`` pilot values (``values [units]``, a

@@ -39,6 +39,7 @@ from grokutils.build.evidence import (
 )
 from grokutils.build.headlines import HEADLINES, is_paper_claim
 from grokutils.build.pooling import load_pooled
+from grokutils.build.power import Need, load_needs
 from grokutils.build.rerun import rerun_command
 from grokutils.core.claims import Verdict
 from grokutils.core.report import HTML_MARKER, provenance_line, verdict_css
@@ -219,10 +220,12 @@ def _claims_section(app: Sphinx, docname: str, reports: dict[str, dict]) -> list
         f"Intervals are two-sided 95 % over each run's independent units (seeds, data sets). "
         f"Archived: how the runs of the same preset at other seed offsets, kept in "
         f"{RESULTS_DIR}/<preset>/, decided the claim (stale runs ran other code and are not "
-        f"counted). Paper scale: the verdict of the archived runs at the paper preset, with "
-        f"their hardware and date, or, for a chapter not yet run at paper scale, the wall time "
-        f"its dry run projects and the machine it was measured on. Rerun: the command that "
-        f"makes the claim's run again (from the book's root)."
+        f"counted), then the verdict pooled over the units of every current run (n units; "
+        f"where undecided, the bound its interval holds and the runs the power rule asks for, "
+        f"results/<preset>/power.json). Paper scale: the verdict of the archived runs at the "
+        f"paper preset, with their hardware and date, or, for a chapter not yet run at paper "
+        f"scale, the wall time its dry run projects and the machine it was measured on. "
+        f"Rerun: the command that makes the claim's run again (from the book's root)."
     )
     stamps = [nodes.paragraph(text="Provenance of this build: " + _build_stamp(reports))]
     summary, scope, paper_rows, own_rows = _claims_rows(app, docname, reports)
@@ -258,9 +261,11 @@ def _claims_rows(app: Sphinx, docname: str, reports: dict[str, dict]):
     paper_runs, projections = load_archived(root, "paper"), load_projections(root, "paper")
     for chapter in sorted(reports):
         report = reports[chapter]
-        archived = load_archived(root, report["preset"]).get(report["chapter"], [])
-        paper = paper_runs.get(report["chapter"], []), projections.get(report["chapter"], [])
+        preset, name = report["preset"], report["chapter"]
+        archived = load_archived(root, preset).get(name, [])
+        paper = paper_runs.get(name, []), projections.get(name, [])
         agree = agreement(archived, report)
+        pooled = load_pooled(root, preset).get(name, {}), load_needs(root, preset).get(name, {})
         counts = [sum(c["verdict"] == v.value for c in report["claims"]) for v in Verdict]
         scope = report.get("scope") or {}
         link = _link(app, docname, chapter, report["chapter"])
@@ -277,17 +282,32 @@ def _claims_rows(app: Sphinx, docname: str, reports: dict[str, dict]):
         for claim in report["claims"]:
             rows = paper_rows if is_paper_claim(claim) else own_rows
             link = _link(app, docname, chapter, report["chapter"])
-            rows.append(_claim_row(link, claim, agree, paper, report))
+            archived_text = _archived(agree[claim["id"]], *(p.get(claim["id"]) for p in pooled))
+            rows.append(_claim_row(link, claim, archived_text, paper, report))
     return summary_rows, scope_rows, paper_rows, own_rows
 
 
-def _claim_row(link, claim: dict, agree, paper, report: dict) -> list:
+def _archived(agree, entry: dict | None, need: Need | None) -> str:
+    """The archived column: how the other runs decided the claim, then its verdict pooled over
+    every current run (with why it is undecided and the units the power rule asks for)."""
+    if not entry:
+        return str(agree)
+    pooled = f"pooled over {entry['runs']} runs: {entry['verdict']}"
+    if entry.get("pooled"):
+        pooled += f" (n = {entry['n_units']})"
+    if entry["verdict"] == Verdict.INCONCLUSIVE.value:
+        pooled += f"; {entry['reason']}" if entry.get("reason") else ""
+        pooled += f"; power asks {need.summary}" if need else ""
+    return f"{agree}; {pooled}"
+
+
+def _claim_row(link, claim: dict, archived: str, paper, report: dict) -> list:
     """One claim's row of a claims table."""
     return [
         link,
         claim["id"] + (" (q)" if claim.get("expected_at_quick") else ""),
         _verdict(claim["verdict"]),
-        str(agree[claim["id"]]),
+        archived,
         paper_scale(*paper, claim["id"], report.get("provenance")),
         claim["statement"],
         claim["reference"],

@@ -29,6 +29,14 @@ def test_a_mean_is_pooled_over_the_units_of_every_run():
     assert np.isclose(pooled["estimate"], both.value) and np.isclose(pooled["low"], both.low)
 
 
+def test_an_undecided_pooled_claim_says_which_bound_its_interval_holds():
+    runs = [report(1, [mean_claim([0.8, 1.3, 1.1])]), report(2, [mean_claim([0.7, 1.4, 1.0])])]
+    pooled = pooling.pool_chapter(runs)["m"]
+    assert pooled["verdict"] == "inconclusive" and pooled["low"] < 1.0 < pooled["high"]
+    interval = f"[{pooled['low']:.4g}, {pooled['high']:.4g}]"
+    assert pooled["reason"] == f"undecided: the estimate {interval} holds its bound 1"
+
+
 def test_fractions_and_parts_pool_part_by_part():
     def claim(holds):
         parts = {"linear": Estimate.fraction(holds), "tanh": Estimate.fraction(holds)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 from archived_report import report
@@ -84,6 +85,16 @@ def test_the_command_writes_power_json(tmp_path):
     assert power.main(["--preset", "book", "--root", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "results" / "book" / "power.json").read_text())
     assert rows[0]["claim"] == "p" and rows[0]["units"] >= 2
+    need = power.load_needs(tmp_path, "book")["fixture"]["p"]
+    assert need.summary == f"{need.runs} runs ({need.units} units, {need.cost_h:.1f} h)"
+    assert power.load_needs(tmp_path, "quick") == {}
+
+
+def test_an_unreachable_need_says_why():
+    need = power.Need("c", "p", "mean, t", "-", 8, 4, None, None, None, False, "more than 256")
+    assert need.summary == "out of reach (more than 256)"
+    far = replace(need, units=200, runs=50, cost_h=9.0)
+    assert far.summary == "50 runs (200 units, 9.0 h): out of reach on this machine"
 
 
 def test_a_worst_point_is_sized_by_resampling_whole_curves():

@@ -50,6 +50,13 @@ def write_project(src):
     pooled.parent.mkdir(parents=True)
     entry = {"verdict": "not reproduced", "n_units": 24, "runs": 3, "source": "paper"}
     pooled.write_text(json.dumps({CHAPTER: {"5": entry, "17a": entry | {"n_units": 30}}}))
+    quick = src / "results" / "quick"
+    quick.mkdir()
+    undecided = {"verdict": "inconclusive", "pooled": True, "reason": "undecided: x holds 1"}
+    (quick / "pooled.json").write_text(json.dumps({CHAPTER: {"5": entry | undecided}}))
+    need = {"chapter": CHAPTER, "claim": "5", "method": "mean, t", "pilot": "3 run(s)"}
+    need |= {"pilot_units": 24, "units_per_run": 8, "units": 80, "runs": 10, "cost_h": 0.75}
+    (quick / "power.json").write_text(json.dumps([need | {"reach": True}]))
 
 
 def build(tmp_path, builder):
@@ -106,3 +113,12 @@ def test_the_directive_without_a_part_gives_both(built, html):
     whole = (built / "whole.html").read_text()
     assert whole.index("The papers' headline claims") < whole.index("Built at preset quick")
     assert whole.count('class="verdict-') == html.count('class="verdict-')
+
+
+def test_a_claims_row_gives_its_pooled_verdict_and_why_it_is_undecided(html):
+    text = re.sub(r"<[^>]+>", "", html)
+    assert (
+        "none archived; pooled over 3 runs: inconclusive (n = 24); undecided: x holds 1; "
+        "power asks 10 runs (80 units, 0.8 h)" in text
+    )
+    assert text.count("pooled over 3 runs") == 1  # 17a and 0 have no pooled entry at quick
