@@ -14,8 +14,9 @@ A claim is pooled only where that is the same statistic on more units
 without), a trend of per-unit slopes, the worst point of a mean curve against the same reference
 curve). A bootstrap of another statistic, an exact value, an interval an estimator computed
 itself, worst points against different reference curves, a claim a diagnostic made inconclusive
-in some run, or runs that share a unit seed are not pooled (``"pooled": false``, with the reason):
-such a claim keeps the verdict every run gave when they all agree, and is inconclusive when they
+in some run, a tolerance each run computes from itself (:class:`~grokutils.core.claims.RunBound`:
+3× that run's AdamW step), or runs that share a unit seed are not pooled (``"pooled": false``,
+with the reason): such a claim keeps the verdict every run gave when they all agree, and is inconclusive when they
 do not; a claim not checked at the preset stays so.
 
 ``results/<preset>/pooled.json``: ``{chapter: {claim_id: {"verdict", "pooled", "n_units",
@@ -163,6 +164,8 @@ def _why_not_poolable(versions: Sequence[Mapping]) -> str:
         return "not checked at this preset" + (f": {claim['note']}" if claim["note"] else "")
     if any(v.get("diagnosed") for v in versions):
         return "a diagnostic made a run's verdict inconclusive"
+    if any(v.get("tolerance_from_run") for v in versions):
+        return "each run computes its own tolerance, so each decides on its own units"
     if any(not v["estimates"] or set(v["estimates"]) != set(v.get("bounds", {})) for v in versions):
         return "no tolerance recorded for every part"
     for version in versions:

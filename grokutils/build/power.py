@@ -199,6 +199,8 @@ def _not_pooled(claim: Mapping, methods: set[str]) -> str:
         return f"{', '.join(sorted(methods - set(POOLED_METHODS)))}: not a pooled statistic"
     if not claim.get("bounds"):
         return "no tolerance recorded: a diagnostic decided the claim (" + claim["note"][:80] + ")"
+    if claim.get("tolerance_from_run"):
+        return "each run computes its own tolerance: not pooled"
     return ""
 
 

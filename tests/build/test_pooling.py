@@ -8,14 +8,14 @@ import numpy as np
 from archived_report import report
 
 from grokutils.build import pooling
-from grokutils.core.claims import Claim
+from grokutils.core.claims import Claim, RunBound
 from grokutils.core.estimates import Estimate
 from grokutils.methods.censored_fraction import censored_fraction
 
 
 def mean_claim(values, **kwargs):
-    estimate = Estimate.mean(values)
-    return Claim.check("m", "s", estimate, at_least=1.0, source="prototype", quick=True, **kwargs)
+    estimate, bounds = Estimate.mean(values), kwargs.pop("bounds", {"at_least": 1.0})
+    return Claim.check("m", "s", estimate, **bounds, source="prototype", quick=True, **kwargs)
 
 
 def test_a_mean_is_pooled_over_the_units_of_every_run():
@@ -84,6 +84,10 @@ def test_what_cannot_be_pooled_says_why():
     diagnosed = mean_claim([1.2, 1.3], inconclusive_because="sampler not converged")
     runs = [report(1, [diagnosed]), report(2, [mean_claim([1.2, 1.3])])]
     assert "diagnostic" in pooling.pool_chapter(runs)["m"]["reason"]
+    own = [
+        report(k, [mean_claim([2.0, 2.1], bounds={"at_most": RunBound(3.0 * k)})]) for k in (1, 2)
+    ]
+    assert pooling.pool_chapter(own)["m"]["reason"].startswith("each run computes its own")
     shared = [report(k, [mean_claim([1.2, 1.3])], unit_seeds={"runs": [7, k]}) for k in (1, 2)]
     assert pooling.pool_chapter(shared)["m"]["reason"].startswith("the runs share unit seeds")
 

@@ -9,7 +9,7 @@ import numpy as np
 from archived_report import report
 
 from grokutils.build import power
-from grokutils.core.claims import Claim
+from grokutils.core.claims import Claim, RunBound
 from grokutils.core.estimates import Estimate
 from grokutils.methods.censored_fraction import censored_fraction
 
@@ -68,6 +68,9 @@ def test_claims_that_are_not_pooled_statistics_say_why_and_others_are_left_out()
     rows = power.claim_need("fixture", [timed(report(1, [exact, own]))], [])
     assert [r.claim for r in rows] == ["p"]  # only the paper's claims
     assert rows[0].units is None and "not a pooled statistic" in rows[0].reason
+    own_bound = paper_claim(Estimate.mean([2.0, 2.1, 1.9]), at_most=RunBound(3.0))
+    (row,) = power.claim_need("fixture", [timed(report(1, [own_bound]))], [])
+    assert row.units is None and "its own tolerance" in row.reason
 
 
 def test_a_pilot_without_two_finite_units_says_so():
