@@ -16,8 +16,8 @@ curve). A bootstrap of another statistic, an exact value, an interval an estimat
 itself, worst points against different reference curves, a claim a diagnostic made inconclusive
 in some run, a tolerance each run computes from itself (:class:`~grokutils.core.claims.RunBound`:
 3× that run's AdamW step), or runs that share a unit seed are not pooled (``"pooled": false``,
-with the reason): such a claim keeps the verdict every run gave when they all agree, and is inconclusive when they
-do not; a claim not checked at the preset stays so.
+with the reason): such a claim keeps the verdict every run gave when they all agree, and is
+inconclusive when they do not; a claim not checked at the preset stays so.
 
 ``results/<preset>/pooled.json``: ``{chapter: {claim_id: {"verdict", "pooled", "n_units",
 "runs", "source", "tolerance_from", "estimate", "low", "high", "reason"}}}``; a claim of
