@@ -297,7 +297,7 @@ def _archived(agree, entry: dict | None, need: Need | None) -> str:
         pooled += f" (n = {entry['n_units']})"
     if entry["verdict"] == Verdict.INCONCLUSIVE.value:
         pooled += f"; {entry['reason']}" if entry.get("reason") else ""
-        pooled += f"; power asks {need.summary}" if need else ""
+        pooled += f"; power rule: {need.summary}" if need else ""
     return f"{agree}; {pooled}"
 
 

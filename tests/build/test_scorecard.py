@@ -119,6 +119,6 @@ def test_a_claims_row_gives_its_pooled_verdict_and_why_it_is_undecided(html):
     text = re.sub(r"<[^>]+>", "", html)
     assert (
         "none archived; pooled over 3 runs: inconclusive (n = 24); undecided: x holds 1; "
-        "power asks 10 runs (80 units, 0.8 h)" in text
+        "power rule: 10 runs (80 units, 0.8 h)" in text
     )
     assert text.count("pooled over 3 runs") == 1  # 17a and 0 have no pooled entry at quick
