@@ -442,7 +442,7 @@ class Loop:
 
 
 GEMM_LOOPS = (
-    Loop("ch01-recursion", "01_lazy_to_rich", committee_recursion, ("float64", "float32")),
+    Loop("ch01-recursion", "01_lazy_to_rich", committee_recursion, ("float32", "float64")),
     Loop(
         "ch02-tanh",
         "02_linear_grokking",

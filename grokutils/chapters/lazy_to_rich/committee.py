@@ -67,6 +67,14 @@ class Committee:
         self.w_bar0 = self.W0.mean(1)
         self.M0 = self.W0.transpose(1, 2) @ self.W0 / self.W0.shape[1]
 
+    def to(self, dtype: torch.dtype) -> Committee:
+        """The same machines in ``dtype``; their initial statistics ``w̄₀, M₀`` are cast from
+        this dtype's, not recomputed from the cast weights."""
+        hyper = {k: getattr(self, k).to(dtype) for k in ("alpha", "eps", "c", "sigma")}
+        cast = Committee(self.W0.to(dtype), centred=self.centred, **hyper)
+        cast.w_bar0, cast.M0 = self.w_bar0.to(dtype), self.M0.to(dtype)
+        return cast
+
     @property
     def width(self) -> int:
         return self.W0.shape[1]

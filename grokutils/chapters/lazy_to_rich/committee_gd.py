@@ -131,6 +131,7 @@ def train(
     n_records: int = 200,
     runs: pd.DataFrame | None = None,
     desc: str = "GD",
+    dtype: torch.dtype | None = None,
 ) -> Trajectory:
     """Full-batch GD of a batch of committee machines for ``steps`` steps.
 
@@ -138,7 +139,9 @@ def train(
     ``1/P``; zeros mask padding so runs with different sample sizes share one batch).
     ``beta [runs, D]`` (teacher of ``y = scale (β·x)²``) gives the exact test loss of eq. 6;
     else ``x_test, y_test`` give an empirical one. ``x_align, y_align`` add the NTK alignment.
-    ``runs``: the table of the runs' settings the trajectory carries.
+    ``runs``: the table of the runs' settings the trajectory carries. ``dtype``: the loop's
+    (default: the model's); the records are computed in the model's dtype from the loop's state,
+    so a float32 loop records float64 losses of its own float32 weights or statistics.
 
     Series ``[runs, T]`` at ``record_steps(steps, n_records)``: ``train_loss``, ``test_loss``
     (population loss of eq. 6 with a teacher, else on the test set) and, with a teacher, its
@@ -156,34 +159,47 @@ def train(
         raise ValueError("give beta (population test loss) or both x_test and y_test")
     if weights is None:
         weights = torch.full_like(y, 1 / n_train)
-    state = {"direct": Direct, "statistics": Statistics, "linearised": Linearised}[engine](model)
+    dtype = dtype or model.W0.dtype
+    engine_class = {"direct": Direct, "statistics": Statistics, "linearised": Linearised}[engine]
+    state = engine_class(model.to(dtype) if dtype != model.W0.dtype else model)
+    x_loop, y_loop, w_loop = (t.to(dtype) for t in (x, y, weights))
+    x_test_loop = None if x_test is None else x_test.to(dtype)
     rec = Recorder(record_steps(steps, n_records))
     for t in progress(range(steps + 1), desc=desc):
-        r = state.predict(x) - y
+        r = state.predict(x_loop) - y_loop
         if rec.due(t):
-            row = _record(model, state, engine, r, weights, beta, scale, x_test, y_test)
+            row = _record(model, state, engine, r, weights, beta, scale, x_test_loop, y_test)
             if x_align is not None and engine != "linearised":
-                w_bar, M, _ = state.statistics()
+                w_bar, M, _ = _cast(state.statistics(), model)
                 K = theory.ntk_gram(x_align, x_align, w_bar, M, model.eps)
                 row["kernel_alignment"] = theory.kernel_alignment(K, y_align)
             rec.add(t, **row)
             if t == steps:
                 break
-        state.advance(x, weights * r)
+        state.advance(x_loop, w_loop * r)
     return rec.trajectory(runs=runs)
 
 
+def _cast(tensors, model: Committee) -> tuple[torch.Tensor, ...]:
+    """``tensors`` of the loop's state in the model's dtype (the records')."""
+    return tuple(t.to(model.W0.dtype) for t in tensors)
+
+
 def _record(model, state, engine, r, weights, beta, scale, x_test, y_test) -> dict:
+    """One record's series, in the model's dtype; ``r`` and ``x_test`` in the loop's. The
+    initial statistics are the loop's own (``state.model``'s), so a run starts at zero change."""
+    (r,) = _cast([r], model)
+    w_bar0, M0 = _cast((state.model.w_bar0, state.model.M0), model)
     row = {"train_loss": (weights * r**2).sum(-1)}
     if engine == "linearised":
-        w_eff, M_eff = state.centred_statistics()
+        w_eff, M_eff = _cast(state.centred_statistics(), model)
         if not model.centred:
-            w_eff, M_eff = w_eff + model.w_bar0, M_eff + model.M0
+            w_eff, M_eff = w_eff + w_bar0, M_eff + M0
     else:
-        w_bar, M, C = state.statistics()
-        w_eff, M_eff = (w_bar - model.w_bar0, M - model.M0) if model.centred else (w_bar, M)
+        w_bar, M, C = _cast(state.statistics(), model)
+        w_eff, M_eff = (w_bar - w_bar0, M - M0) if model.centred else (w_bar, M)
         n = model.width
-        norm0 = trace(model.M0)
+        norm0 = trace(M0)
         row["weight_norm"] = (n * trace(M)).sqrt()
         change = trace(M) - 2 * trace(C) + norm0  # ‖W - W₀‖² / N
         row["weight_change"] = (change.clamp(min=0) / norm0).sqrt()
@@ -194,5 +210,6 @@ def _record(model, state, engine, r, weights, beta, scale, x_test, y_test) -> di
         row["test_loss"] = parts.sum(-1)
         row.update(zip(PART_SERIES, parts.unbind(-1), strict=True))
     else:
-        row["test_loss"] = ((state.predict(x_test) - y_test) ** 2).mean(-1)
+        (f_test,) = _cast([state.predict(x_test)], model)
+        row["test_loss"] = ((f_test - y_test) ** 2).mean(-1)
     return row

@@ -26,6 +26,13 @@ WEIGHTS, ALIGNMENT_INPUTS, TEST_INPUTS = 1, 2, 3
 :func:`~grokutils.core.seeding.stream_seed` of the seed and the stream."""
 AXES = ("alpha", "eps", "c", "sigma", "mix", "p", "seed")
 """The grid's axes, slowest first (the seed is the fastest)."""
+LOOP_DTYPE = torch.float32
+"""The dtype of a sweep's GD loop: the authors trained in float32 (JAX's default), and the loop
+runs twice as fast in it as in float64 here. Data, initial weights and records stay float64
+(:func:`.committee_gd.train`); the float64 twin agrees within the tolerance its test states.
+Measured at book's headline sizes (D = 40, P = 160, 60 000 steps): the recursion's test loss
+within 1.3e-4 of its initial value of the float64 twin's (under 1 % of the final loss), and the
+verdicts of all 31 claims at quick the same at offsets 1042-1049."""
 
 
 @dataclass
@@ -95,6 +102,7 @@ def single_index_sweep(
     n_align: int = 0,
     n_records: int = 200,
     desc: str = "GD",
+    dtype: torch.dtype = LOOP_DTYPE,
 ) -> SingleIndexSweep:
     """Train every point of the grid ``alpha × eps × c × sigma × mix × p × seed`` in one batch.
 
@@ -106,7 +114,8 @@ def single_index_sweep(
     ``(1 - λ) W₀ + λ W_sol`` for ``mix = λ > 0`` (width 2 only; Fig. 10). ``n_align > 0`` adds
     the NTK-label alignment on ``n_align`` fresh inputs (stream :data:`ALIGNMENT_INPUTS`).
     ``alpha_sigma2`` sets ``α = alpha_sigma2/σ²`` run by run instead of the ``alpha`` axis
-    (Fig. 7c: the joint scaling that leaves the dynamics unchanged).
+    (Fig. 7c: the joint scaling that leaves the dynamics unchanged). ``dtype``: the GD loop's
+    (:data:`LOOP_DTYPE`; float64 where a check compares engines to rounding error).
     """
     from grokutils.core.sweep import grid
 
@@ -138,7 +147,7 @@ def single_index_sweep(
             "x_align": x_align,
             "y_align": scale * torch.einsum("rpd,rd->rp", x_align, beta) ** 2,
         }
-    kw = {"steps": steps, "engine": engine, "scale": scale, "n_records": n_records}
+    kw = {"steps": steps, "engine": engine, "scale": scale, "n_records": n_records, "dtype": dtype}
     table = pd.DataFrame(config)
     sizes = np.unique(config["p"])
     if len(sizes) == 1:

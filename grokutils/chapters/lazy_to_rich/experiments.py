@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+import torch
 
 from grokutils.chapters.lazy_to_rich.committee_sweep import (
     SingleIndexSweep,
@@ -537,6 +538,7 @@ def recursion_check(p) -> float:
         alpha=[0.5, 2.0],
         eps=[p.eps],
         n_records=30,
+        dtype=torch.float64,  # the two engines agree to rounding error: float64's
     )
     seed = ChapterSeeds.of(p).headline[:1]
     direct = single_index_sweep(engine="direct", seed=seed, **check).trajectory
