@@ -52,19 +52,36 @@ def mlp_init(dim: int, width: int, seeds) -> torch.Tensor:
 def mlp_margins(theta: torch.Tensor, x: torch.Tensor, s: torch.Tensor, width: int) -> torch.Tensor:
     """Margins ``m_i = s_i f(x_i)`` of the tanh MLP for every replica: ``theta [R, P]``,
     ``x [R, N, d]``, ``s [R, N]`` → ``[R, N]``."""
+    return s * _forward(_unpack(theta, x, width), x)[-1]
+
+
+def _unpack(theta: torch.Tensor, x: torch.Tensor, width: int) -> tuple[torch.Tensor, ...]:
+    """Views ``W1 [R, d, h], b1 [R, h], W2, b2, W3 [R, h, 1], b3 [R, 1]`` of ``theta [R, P]``."""
     n_rep, _, dim = x.shape
     shapes = mlp_shapes(dim, width)
     sizes = [math.prod(shape) for shape in shapes]
     if theta.shape != (n_rep, sum(sizes)):
         raise ValueError(f"theta must be [{n_rep}, {sum(sizes)}]; got {tuple(theta.shape)}")
-    w1, b1, w2, b2, w3, b3 = (
+    return tuple(
         part.reshape(n_rep, *shape)
         for part, shape in zip(theta.split(sizes, dim=1), shapes, strict=True)
     )
-    h = torch.tanh(torch.baddbmm(b1[:, None, :], x, w1))
-    h = torch.tanh(torch.baddbmm(b2[:, None, :], h, w2))
-    f = torch.baddbmm(b3[:, None, :], h, w3)[..., 0]
-    return s * f
+
+
+def _forward(params, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Hidden activations ``h1, h2 [R, N, h]`` and outputs ``f [R, N]`` of the unpacked
+    ``params`` on ``x [R, N, d]``."""
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = _tanh(torch.baddbmm(b1[:, None, :], x, w1))
+    h2 = _tanh(torch.baddbmm(b2[:, None, :], h1, w2))
+    return h1, h2, torch.baddbmm(b3[:, None, :], h2, w3)[..., 0]
+
+
+def _tanh(a: torch.Tensor) -> torch.Tensor:
+    """``tanh a = 2σ(2a) − 1``: torch's float32 ``tanh`` takes 3.6 times as long as this
+    expression on the book's CPUs (measured on AMD EPYC, AVX-512 kernels: 299 against 83 µs
+    for ``[18, 100, 64]``); the absolute error is a few roundings of σ."""
+    return 2 * torch.sigmoid(2 * a) - 1
 
 
 def mlp_loss(
@@ -86,14 +103,31 @@ def mlp_loss(
 def mlp_loss_and_grad(
     x: torch.Tensor, s: torch.Tensor, width: int, weight: torch.Tensor | None = None
 ):
-    """``theta [R, P] -> (loss [R], grad [R, P])`` for the Langevin sampler; replicas are
-    independent, so the gradient of the summed loss is each replica's own gradient."""
+    """``theta [R, P] -> (loss [R], grad [R, P])`` for the Langevin sampler: :func:`mlp_loss`
+    and its gradient, back-propagated by hand (a tenth of the operations of autograd's graph,
+    which costs more than the arithmetic at these sizes); replicas are independent."""
+    n_rep, n_points, _ = x.shape
+    if weight is None:
+        weight = torch.full((n_rep, n_points), 1 / n_points, dtype=x.dtype)
+    xt = x.transpose(1, 2)
 
     def loss_and_grad(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        theta = theta.detach().requires_grad_(True)
-        loss = mlp_loss(theta, x, s, width, weight)
-        (grad,) = torch.autograd.grad(loss.sum(), theta)
-        return loss.detach(), grad
+        params = _unpack(theta.detach(), x, width)
+        h1, h2, f = _forward(params, x)
+        m = s * f
+        g_f = -(torch.sigmoid(-m) * s * weight)  # dL/df, [R, N]
+        g_a2 = g_f[:, :, None] * params[4].transpose(1, 2) * (1 - h2 * h2)  # dL/d(pre-tanh 2)
+        g_a1 = (g_a2 @ params[2].transpose(1, 2)) * (1 - h1 * h1)
+        grads = (
+            xt @ g_a1,
+            g_a1.sum(1),
+            h1.transpose(1, 2) @ g_a2,
+            g_a2.sum(1),
+            h2.transpose(1, 2) @ g_f[:, :, None],
+            g_f.sum(1, keepdim=True),
+        )
+        loss = (F.softplus(-m) * weight).sum(1)
+        return loss, torch.cat([g.reshape(n_rep, -1) for g in grads], 1)
 
     return loss_and_grad
 

@@ -49,6 +49,24 @@ def test_margins_match_a_torch_nn_network():
         assert margins[r].double().numpy() == pytest.approx(expected.detach().numpy(), abs=1e-5)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_hand_written_gradient_is_autograds(weighted):
+    x, s = random_label_data(25, 4, [0, 1])
+    x, s = x.double(), s.double()
+    theta = tanh_mlp.mlp_init(4, 6, [3, 4]).double()
+    theta = theta + 0.3 * torch.randn(theta.shape, generator=torch_generator(1), dtype=theta.dtype)
+    weight = None
+    if weighted:  # the first 10 and the first 25 points: two training-set sizes in one batch
+        weight = (torch.arange(25)[None, :] < torch.tensor([[10], [25]])).double()
+        weight = weight / weight.sum(1, keepdim=True)
+    loss, grad = tanh_mlp.mlp_loss_and_grad(x, s, 6, weight)(theta)
+    leaf = theta.clone().requires_grad_(True)
+    expected = tanh_mlp.mlp_loss(leaf, x, s, 6, weight)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), leaf)
+    torch.testing.assert_close(loss, expected.detach(), rtol=1e-12, atol=0)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-10, atol=1e-14)
+
+
 def test_replicas_have_their_own_gradients():
     x, s = random_label_data(20, 3, [0])
     theta = tanh_mlp.mlp_init(3, 4, [1, 2, 3])
