@@ -246,8 +246,32 @@ def _kernels(axes: tuple[Axis, ...], cv: np.ndarray, sigma_bins: float) -> list[
     return out
 
 
+Pullback = Callable[[torch.Tensor], torch.Tensor]
+"""``pullback(w [W, d]) -> ∇_q Σ_a w_a·cv_a [W, n]``: a collective variable's vector-Jacobian
+product at the point it was evaluated."""
+CollectiveVariables = Callable[[torch.Tensor], tuple[torch.Tensor, Pullback]]
+"""``cv_fn(q [W, n]) -> (cv [W, d], pullback)``: the collective variables of walkers ``q`` and
+their pull-back (hand-written, or :func:`differentiable`'s autograd)."""
+
+
+def differentiable(fn: Callable[[torch.Tensor], torch.Tensor]) -> CollectiveVariables:
+    """The :data:`CollectiveVariables` of a differentiable ``fn(q [W, n]) -> cv [W, d]``,
+    pulled back by autograd."""
+
+    def cv_fn(q: torch.Tensor) -> tuple[torch.Tensor, Pullback]:
+        q = q.detach().requires_grad_(True)
+        cv = fn(q)
+
+        def pullback(w: torch.Tensor) -> torch.Tensor:
+            return torch.autograd.grad((cv * w.to(cv.dtype)).sum(), q)[0]
+
+        return cv.detach(), pullback
+
+    return cv_fn
+
+
 def wlmd(
-    cv_fn: Callable[[torch.Tensor], torch.Tensor],
+    cv_fn: CollectiveVariables,
     q0: torch.Tensor,
     axes: tuple[Axis, ...] | list[Axis],
     config: WLMDConfig,
@@ -263,7 +287,8 @@ def wlmd(
 ) -> WLMDResult:
     """Run WLMD (Alg. 3) for ``n_steps`` steps on walkers ``q0 [W, n]``.
 
-    cv_fn(q [W, n]) -> cv [W, d] must be differentiable (d = len(axes), 1 or 2). Walkers
+    cv_fn(q [W, n]) -> (cv [W, d], pullback) (:data:`CollectiveVariables`; d = len(axes), 1 or
+    2; :func:`differentiable` makes one of a differentiable function). Walkers
     ``g·M … (g+1)·M - 1`` (M = W / groups) share entropy grid g. Every ``record_every`` steps
     (the record at step t measures the walkers after t steps) the record gets the cv (series
     ``cv_names[a]``), ``observe_fn(q) -> {name: [W]}`` (extra observables, no gradient; e.g.
@@ -308,9 +333,8 @@ def wlmd(
     if progress_desc:
         iterator = progress(iterator, desc=progress_desc, total=n_steps)
     for t in iterator:
-        q.requires_grad_(True)
-        cv = cv_fn(q)
-        cvd = cv.detach().double().cpu().numpy()
+        cv, pullback = cv_fn(q)
+        cvd = cv.double().cpu().numpy()
         u = (cvd - lows) / widths  # fractional bin coordinates, centres at integers
         inside = (u >= -0.5) & (u <= np.array(bins) - 0.5)  # [W, d]: no S-force off the grid
         grads = np.gradient(S, *widths, axis=tuple(range(1, S.ndim)))
@@ -322,9 +346,8 @@ def wlmd(
             ],
             axis=1,
         )
-        # L_comb = Σ cv·∂S/∂cv with ∂S/∂cv detached, so ∇_q L_comb = ∇_q S (step 3 of Alg. 3)
-        (grad_q,) = torch.autograd.grad((cv * torch.as_tensor(dS).to(cv.dtype)).sum(), q)
-        q = q.detach()
+        # ∇_q S = Σ_a ∂S/∂cv_a ∇_q cv_a (step 3 of Alg. 3)
+        grad_q = pullback(torch.as_tensor(dS).to(cv.dtype))
         # eq. 5: v ← v(1 - c_f) + a·Δt + sqrt(c_f(2 - c_f)k_BT)·ξ, with a = -∇S; q ← q + v·Δt
         xi = torch.randn(q.shape, generator=gen, dtype=q.dtype)
         v.mul_(1 - cf).add_(grad_q, alpha=-dt).add_(xi, alpha=noise)

@@ -16,6 +16,7 @@ from grokutils.methods.wang_landau import (
     WLMDConfig,
     bottleneck_barrier,
     conditional_mean,
+    differentiable,
     langevin_displacement_variance,
     normalise_ln_g,
     wang_landau_discrete,
@@ -85,7 +86,16 @@ def harmonic_run():
     )
     # Δt = 0.005: at 0.01 the stiff ln U and y edges bias the slope by ≈3 % (spec §5.3a)
     config = WLMDConfig(dt=0.005, friction=0.025, F=0.05, t_rise=4000)
-    return wlmd(harmonic_cv, q0, axes, config, 20_000, groups=groups, seed=1, record_every=500)
+    return wlmd(
+        differentiable(harmonic_cv),
+        q0,
+        axes,
+        config,
+        20_000,
+        groups=groups,
+        seed=1,
+        record_every=500,
+    )
 
 
 def test_wlmd_recovers_exact_harmonic_entropy_within_three_standard_errors(harmonic_run):
@@ -120,7 +130,7 @@ def test_free_langevin_displacement_matches_closed_form():
     q0 = torch.zeros(n_walk, 1, dtype=torch.float64)
     config = WLMDConfig(dt=0.1, friction=0.2, kT=0.5, F=1e-12, t_rise=1.0)
     run = wlmd(
-        lambda q: q[:, :1] * 0.0,
+        differentiable(lambda q: q[:, :1] * 0.0),
         q0,
         (Axis(-1, 1, 4),),
         config,
@@ -138,7 +148,9 @@ def test_free_langevin_displacement_matches_closed_form():
 def test_wlmd_reflects_walkers_into_the_box():
     q0 = torch.zeros(16, 3, dtype=torch.float64)
     config = WLMDConfig(dt=0.5, friction=0.1, bound=0.3)
-    run = wlmd(harmonic_cv, q0 + 0.1, (Axis(-8, 2, 10),) * 2, config, 200, record_every=200)
+    run = wlmd(
+        differentiable(harmonic_cv), q0 + 0.1, (Axis(-8, 2, 10),) * 2, config, 200, record_every=200
+    )
     assert run.final_q.abs().max() <= 0.3
 
 
@@ -171,6 +183,20 @@ def test_wlmd_rejects_bad_arguments():
     with pytest.raises(ValueError, match="friction"):
         WLMDConfig(friction=0.0)
     with pytest.raises(ValueError, match="groups"):
-        wlmd(harmonic_cv, torch.zeros(6, 3), (Axis(0, 1, 4),), WLMDConfig(), 1, groups=4)
+        wlmd(
+            differentiable(harmonic_cv),
+            torch.zeros(6, 3),
+            (Axis(0, 1, 4),),
+            WLMDConfig(),
+            1,
+            groups=4,
+        )
     with pytest.raises(ValueError, match="cv_names"):
-        wlmd(harmonic_cv, torch.zeros(2, 3), (Axis(0, 1, 4),) * 2, WLMDConfig(), 1, cv_names=("x",))
+        wlmd(
+            differentiable(harmonic_cv),
+            torch.zeros(2, 3),
+            (Axis(0, 1, 4),) * 2,
+            WLMDConfig(),
+            1,
+            cv_names=("x",),
+        )

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from grokutils.chapters.glass_relaxation.embed_mlp import EmbedMLP, cross_entropy, measure
+from grokutils.chapters.glass_relaxation.embed_mlp import EmbedMLP, measure
 from grokutils.core.trajectory import Recorder, Trajectory
 from grokutils.methods.modular_data import ModularData
 from grokutils.methods.optimisers import BatchedAdam
@@ -67,10 +67,8 @@ def train_adamw(
                 break
         if t == n_steps:
             break
-        theta.requires_grad_(True)
-        loss = cross_entropy(model.logits(theta, data.pairs_train), data.y_train).sum()
-        (grad,) = torch.autograd.grad(loss, theta)
-        theta = adam.step(theta.detach(), grad, lr * min(1.0, (t + 1) / warmup), wd)
+        _, grad = model.loss_and_grad(theta, data.pairs_train, data.y_train)
+        theta = adam.step(theta, grad, lr * min(1.0, (t + 1) / warmup), wd)
         if norm is not None:
             scale = norm / theta.norm(dim=1, keepdim=True)
             theta.mul_(torch.where(torch.isnan(scale), 1.0, scale))

@@ -60,10 +60,12 @@ from grokutils.methods.exact_dos import (
 from grokutils.methods.modular_data import TASKS, ModularData
 from grokutils.methods.wang_landau import (
     Axis,
+    CollectiveVariables,
     WLMDConfig,
     WLMDResult,
     bottleneck_barrier,
     conditional_mean,
+    differentiable,
     flatness,
     langevin_displacement_variance,
     normalise_ln_g,
@@ -307,7 +309,7 @@ def harmonic_validation(groups: int, steps: int, seed: int, n_dim: int = 8) -> H
         Axis(-0.95, 0.95, 19, wall_low=-0.95, wall_high=0.95, wall=50.0),
     )
     run = wlmd(
-        harmonic_cv,
+        differentiable(harmonic_cv),
         q0,
         axes,
         WLMDConfig(dt=0.005, friction=0.025, F=0.05, t_rise=4000),
@@ -841,15 +843,16 @@ def equilibrium_curve(run: WLMDResult, base: Grokking, compare_ln_loss: float) -
 # ---------------------------------------------------------- band-limited 2-D map (C3)
 
 
-def loss_and_test_cv(model: EmbedMLP, data: ModularData):
-    """Collective variables ``(ln L_train, Ã_test)`` as a function ``theta -> [W, 2]``."""
+def loss_and_test_cv(model: EmbedMLP, data: ModularData) -> CollectiveVariables:
+    """Collective variables ``(ln L_train, Ã_test)`` of networks ``theta`` (``[W, 2]``), pulled
+    back by autograd."""
 
     def cv(theta: torch.Tensor) -> torch.Tensor:
         x = torch.log(cross_entropy(model.logits(theta, data.pairs_train), data.y_train))
         y = smoothed_accuracy(model.logits(theta, data.pairs_test), data.y_test)
         return torch.stack([x, y], dim=1)
 
-    return cv
+    return differentiable(cv)
 
 
 def memorised_walkers(n_walkers: int, ln_loss: float, *, p: int = 31, seed: int = 0):
@@ -901,7 +904,7 @@ def band_map(
     )
     config = WLMDConfig(dt=dt, friction=0.01, sigma_bins=1.0, F=F, t_rise=t_rise, bound=bound)
     cv = loss_and_test_cv(model, data)
-    start = cv(theta.clamp(-bound, bound)).detach().double().cpu().numpy()
+    start = cv(theta.clamp(-bound, bound))[0].double().cpu().numpy()
     res = wlmd(cv, theta, axes, config, n_steps, seed=seed, record_every=max(1, n_steps // 50))
     return {
         "window": (x_low, x_high),

@@ -9,15 +9,23 @@ import torch
 from grokutils.chapters.glass_relaxation.embed_mlp import EmbedMLP, accuracy, cross_entropy
 from grokutils.core.trajectory import Trajectory
 from grokutils.methods.modular_data import ModularData
-from grokutils.methods.wang_landau import Axis, WLMDConfig, wlmd
+from grokutils.methods.wang_landau import (
+    Axis,
+    CollectiveVariables,
+    Pullback,
+    WLMDConfig,
+    wlmd,
+)
 
 
-def train_ln_loss_cv(model: EmbedMLP, data: ModularData):
-    """Collective variable ``x = ln L_train`` as a function ``theta [W, n] -> [W, 1]``."""
+def train_ln_loss_cv(model: EmbedMLP, data: ModularData) -> CollectiveVariables:
+    """Collective variable ``x = ln L_train`` of networks ``theta [W, n]`` (``[W, 1]``) and its
+    pull-back ``w [W, 1] -> w ∇ ln L = w ∇L / L`` (the hand-written gradient of
+    :meth:`~.embed_mlp.EmbedMLP.loss_and_grad`)."""
 
-    def cv(theta: torch.Tensor) -> torch.Tensor:
-        loss = cross_entropy(model.logits(theta, data.pairs_train), data.y_train)
-        return torch.log(loss)[:, None]
+    def cv(theta: torch.Tensor) -> tuple[torch.Tensor, Pullback]:
+        loss, grad = model.loss_and_grad(theta, data.pairs_train, data.y_train)
+        return torch.log(loss)[:, None], lambda w: grad * (w[:, :1] / loss[:, None])
 
     return cv
 
