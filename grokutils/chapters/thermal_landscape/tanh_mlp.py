@@ -104,8 +104,9 @@ def mlp_loss_and_grad(
     x: torch.Tensor, s: torch.Tensor, width: int, weight: torch.Tensor | None = None
 ):
     """``theta [R, P] -> (loss [R], grad [R, P])`` for the Langevin sampler: :func:`mlp_loss`
-    and its gradient, back-propagated by hand (a tenth of the operations of autograd's graph,
-    which costs more than the arithmetic at these sizes); replicas are independent."""
+    and its gradient, back-propagated by hand: no autograd graph, whose bookkeeping costs more
+    than the arithmetic at these sizes (loss and gradient 2.9 -> 2.4 ms for 18 replicas of
+    N = 100, h = 64, with :func:`_tanh`); replicas are independent."""
     n_rep, n_points, _ = x.shape
     if weight is None:
         weight = torch.full((n_rep, n_points), 1 / n_points, dtype=x.dtype)
