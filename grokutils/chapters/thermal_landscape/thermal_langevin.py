@@ -98,29 +98,34 @@ def thermal_run(
     per_data = len(temps) * n_noise
     data_index = torch.arange(n_data).repeat_interleave(per_data)
     xr, sr, wr, usedr = x[data_index], s[data_index], weight[data_index], used[data_index]
+    theta_start = theta0[data_index]
     t_rep = np.tile(replica_grid(temps, n_noise), n_data)
     eta = rescaled_step_sizes(t_rep, eta_t, eta_max)
     half = n_steps // 2
     snapshot_every = record_every * (half_records // n_snapshots)
-    sums = {"loss": 0.0, "m": 0.0, "m2": 0.0, "count": 0}
-    snaps_theta, snaps_margin = [], []
+    # buffers allocated before the loop (see grokutils.methods.langevin.RECORDED)
+    sums = {name: torch.zeros(usedr.shape, dtype=torch.float64) for name in ("loss", "m", "m2")}
+    snaps_theta = theta_start.new_empty(n_snapshots, *theta_start.shape)
+    snaps_margin = theta_start.new_empty(n_snapshots, *usedr.shape)
+    taken = {"records": 0, "snapshots": 0}
 
     def observe(step: int, theta: torch.Tensor) -> None:
         if step <= half:
             return
         with torch.no_grad():
             m = torch.where(usedr, mlp_margins(theta, xr, sr, width).double(), 0.0)
-        sums["loss"] = sums["loss"] + F.softplus(-m)
-        sums["m"] = sums["m"] + m
-        sums["m2"] = sums["m2"] + m**2
-        sums["count"] += 1
-        if (step - half) % snapshot_every == 0 and len(snaps_theta) < n_snapshots:
-            snaps_theta.append(theta.clone())
-            snaps_margin.append(m.float())
+        sums["loss"] += F.softplus(-m)
+        sums["m"] += m
+        sums["m2"] += m**2
+        taken["records"] += 1
+        if (step - half) % snapshot_every == 0 and taken["snapshots"] < n_snapshots:
+            snaps_theta[taken["snapshots"]] = theta
+            snaps_margin[taken["snapshots"]] = m
+            taken["snapshots"] += 1
 
     traj = overdamped_langevin(
         mlp_loss_and_grad(xr, sr, width, wr),
-        theta0[data_index],
+        theta_start,
         torch.as_tensor(t_rep, dtype=torch.float32),
         torch.as_tensor(eta, dtype=torch.float32),
         n_steps,
@@ -128,7 +133,7 @@ def thermal_run(
         record_every=record_every,
         observe=observe,
     )
-    count = sums["count"]
+    count, n_taken = taken["records"], taken["snapshots"]
     mean_m = sums["m"] / count
 
     def per_point(value: torch.Tensor) -> np.ndarray:
@@ -149,8 +154,8 @@ def thermal_run(
         "point_loss": per_point(sums["loss"] / count),
         "margin_mean": per_point(mean_m),
         "margin_var": per_point((sums["m2"] / count - mean_m**2).clamp(min=0)),
-        "pca_theta": pca_fractions(torch.stack(snaps_theta, 1)),
-        "pca_margin": pca_fractions(torch.stack(snaps_margin, 1)),
+        "pca_theta": pca_fractions(snaps_theta[:n_taken].transpose(0, 1).contiguous()),
+        "pca_margin": pca_fractions(snaps_margin[:n_taken].transpose(0, 1).contiguous()),
         "theta": traj.final["theta"].cpu().numpy(),
         "theta0": theta0.cpu().numpy()[index],
         "loss0": start.last("train_loss")[index],
