@@ -74,6 +74,10 @@ LANGEVIN_UNIT = 40
 every 10 steps and analyses the second half)."""
 TOY_UNIT = 10
 """Langevin steps of the toy model per dry-run step (its averages need at least 10)."""
+PROBE_REPLICA_STEPS = 8_000
+"""Replica-steps (Langevin steps × replicas of the main run) of a dry run's shortest timed
+network run, so that the difference of its two timed runs is work, not timer noise: at paper
+(216 replicas) one dry-run step, about 2 s; more steps at the smaller presets."""
 SNAPSHOTS = 100
 """``thermal_run``'s parameter snapshots (its default), fewer in a dry run's short runs (at
 most one per 20 steps)."""
@@ -204,6 +208,12 @@ def langevin_cut(point: dict, k: int, p=None) -> dict:
     return dict(point, n_steps=n_steps, n_snapshots=min(SNAPSHOTS, n_steps // 20))
 
 
+def probe_steps(p) -> int:
+    """The dry run's ``k`` of the network runs (:data:`PROBE_REPLICA_STEPS`)."""
+    n_replicas = len(p.data_seeds) * len(p.temperatures) * p.n_noise
+    return max(1, round(PROBE_REPLICA_STEPS / (LANGEVIN_UNIT * n_replicas)))
+
+
 def replicas(p) -> str:
     return f"{len(p.data_seeds)} data sets × {p.n_noise} noise seeds"
 
@@ -221,7 +231,7 @@ temperature_runs = EXPERIMENTS.sweep(
     steps="n_steps",
     unit=LANGEVIN_UNIT,
     at_point=langevin_cut,
-    few=5,
+    few=probe_steps,
 )
 """The main run, one :func:`thermal_run` point: N = ``p.n_points``, width ``p.width``, every
 temperature of ``p``."""
@@ -463,7 +473,7 @@ size_and_width_runs = EXPERIMENTS.sweep(
     steps="n_steps",
     unit=LANGEVIN_UNIT,
     at_point=langevin_cut,
-    few=5,
+    few=probe_steps,
 )
 """The :func:`thermal_run` points of :func:`size_and_width_points`: the D-vs-N point, then one
 per width that needs a run of its own (the dry run times the D-vs-N point and the widest)."""

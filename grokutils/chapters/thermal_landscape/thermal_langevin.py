@@ -5,6 +5,8 @@ run free overdamped Langevin from that point at every temperature, all replicas 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import torch
@@ -19,6 +21,7 @@ from grokutils.chapters.thermal_landscape.tanh_mlp import (
 )
 from grokutils.core.seeding import stream_seed, torch_generator
 from grokutils.core.trajectory import Trajectory
+from grokutils.methods.heap import reuse_freed_blocks
 from grokutils.methods.langevin import overdamped_langevin, replica_grid, rescaled_step_sizes
 
 INIT_STREAM = 1
@@ -34,6 +37,37 @@ def pca_fractions(snapshots: torch.Tensor, k: int = 10) -> np.ndarray:
     sv2 = torch.linalg.svdvals(centred) ** 2
     frac = (sv2 / sv2.sum(1, keepdim=True)).cpu().numpy()
     return np.pad(frac[:, :k], ((0, 0), (0, max(0, k - frac.shape[1]))))
+
+
+@lru_cache(maxsize=1)
+def trained_sets(
+    n_points: tuple[int, ...],
+    dim: int,
+    width: int,
+    data_seeds: tuple[int, ...],
+    adam_threshold: float,
+) -> tuple[
+    np.ndarray, np.ndarray, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, Trajectory
+]:
+    """The ``S`` training sets of :func:`thermal_run` (seed-major over ``n_points``) and their
+    networks trained by Adam to ``L < adam_threshold``: ``sizes [S]``, ``seeds [S]``, inputs
+    ``x [S, N, d]`` and labels ``s [S, N]`` padded to the largest ``N``, the mask ``used [S, N]``,
+    the loss weights ``weight [S, N]`` (``1/n`` on a set's points) and Adam's trajectory.
+
+    The last call's result is kept (read-only: callers index copies out of it), so that a dry
+    run, which calls a thermal run three times on the same sets, pays their Adam phase once."""
+    sizes = np.tile(np.asarray(n_points, dtype=int), len(data_seeds))
+    seeds = np.repeat(np.asarray(data_seeds, dtype=int), len(n_points))
+    x, s = random_label_data(int(sizes.max()), dim, list(data_seeds))
+    x, s = x.repeat_interleave(len(n_points), 0), s.repeat_interleave(len(n_points), 0)
+    used = torch.arange(x.shape[1])[None, :] < torch.as_tensor(sizes)[:, None]
+    weight = used / torch.as_tensor(sizes, dtype=torch.float32)[:, None]
+    start = adam_to_threshold(
+        mlp_loss_and_grad(x, s, width, weight),
+        mlp_init(dim, width, [stream_seed(int(seed), INIT_STREAM) for seed in seeds]),
+        threshold=adam_threshold,
+    )
+    return sizes, seeds, x, s, used, weight, start
 
 
 def thermal_run(
@@ -71,28 +105,18 @@ def thermal_run(
     snapshots in the second half, ``pca_theta``, ``pca_margin [R, 10]``; the end point
     ``theta [R, P]``; its data set's start ``theta0 [R, P]``, ``loss0 [R]`` and ``adam_steps [R]``.
     """
+    reuse_freed_blocks()  # its steps' temporaries are megabytes (see grokutils.methods.heap)
     temps = np.asarray(temperatures, dtype=float)
     if n_steps < 2 * record_every or n_steps % (2 * record_every):
         raise ValueError(f"n_steps must be a multiple of 2 * record_every; got {n_steps}")
     half_records = n_steps // (2 * record_every)
     if not 2 <= n_snapshots <= half_records:
         raise ValueError(f"n_snapshots must be in [2, {half_records}]; got {n_snapshots}")
-    sizes = np.atleast_1d(n_points).astype(int)
-    seeds = np.repeat(np.asarray(data_seeds, dtype=int), len(sizes))
-    sizes = np.tile(sizes, len(data_seeds))
-    x, s = random_label_data(int(sizes.max()), dim, data_seeds)
-    x, s = (
-        x.repeat_interleave(len(sizes) // len(data_seeds), 0),
-        s.repeat_interleave(len(sizes) // len(data_seeds), 0),
+    sets = trained_sets(
+        tuple(np.atleast_1d(n_points).tolist()), dim, width, tuple(data_seeds), adam_threshold
     )
-    used = torch.arange(x.shape[1])[None, :] < torch.as_tensor(sizes)[:, None]  # [S, N]
-    weight = used / torch.as_tensor(sizes, dtype=torch.float32)[:, None]
+    sizes, seeds, x, s, used, weight, start = sets
     n_data = x.shape[0]
-    start = adam_to_threshold(
-        mlp_loss_and_grad(x, s, width, weight),
-        mlp_init(dim, width, [stream_seed(int(s), INIT_STREAM) for s in seeds]),
-        threshold=adam_threshold,
-    )
     theta0 = start.final["theta"]
     # replicas: data set-major, then temperature, then noise seed
     per_data = len(temps) * n_noise
