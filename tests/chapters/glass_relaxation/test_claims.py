@@ -113,3 +113,12 @@ def test_every_figure_draws_labelled_panels(results, draw):
     fig = draw(results)
     assert all(ax.get_xlabel() for ax in fig.axes if ax.get_label() != "<colorbar>")
     plt.close(fig)
+
+
+def test_v3_on_an_unfilled_y_profile_is_undecided_not_refuted(tiny, results):
+    harmonic = results["harmonic"]
+    assert harmonic.fit["y-profile rms (nats)"].is_nan, "200 steps leave interior bins unvisited"
+    assert claims.v3(harmonic).verdict == Verdict.INCONCLUSIVE
+    v3 = next(c for c in claims.report(tiny, **results).claims if c.id == "V3")
+    assert v3.verdict == Verdict.NOT_CHECKED
+    assert "checked at the paper preset" in v3.note and "unvisited" in v3.note
