@@ -1081,7 +1081,7 @@ wand_sweep = EXPERIMENTS.sweep(
         f"{len(p.wand_dts) * len(p.wand_kTs) * len(p.wand_frictions)} (Δt, kT, γ) points"
     ),
     steps="n_steps",
-    few=100,
+    few=300,
 )
 """The run's WanD sweep over (Δt, kT, γ) (C11, C12); a dry-run step is a WanD step of the
 last point."""
