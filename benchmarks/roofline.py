@@ -80,6 +80,7 @@ from grokutils.chapters.thermal_landscape.tanh_mlp import (
 from grokutils.chapters.thermal_landscape.thermal_langevin import INIT_STREAM, thermal_run
 from grokutils.core import params
 from grokutils.core.seeding import seed_everything, stream_seed, torch_generator
+from grokutils.methods.heap import reuse_freed_blocks
 from grokutils.methods.langevin import (
     overdamped_langevin,
     replica_grid,
@@ -401,7 +402,10 @@ def langevin_chains(p, dtype: torch.dtype) -> Prepared:
     one batch, laid out as :func:`.thermal_run` lays them out) through
     :func:`grokutils.methods.langevin.overdamped_langevin`, started from the initial weights
     (the chapter starts them after Adam: the same work a step) and without the chapter's
-    second-half margin observer (a forward pass every record, about 2 % of the work)."""
+    second-half margin observer (a forward pass every record, about 2 % of the work). Like
+    :func:`.thermal_run` it sets glibc's heap for its megabyte temporaries first (process-wide:
+    the last loop of the table)."""
+    reuse_freed_blocks()
     seeds = ex06.data_seeds_for(p.data_seeds, p.seed)
     x, s = random_label_data(p.n_points, p.dim, seeds)
     theta0 = mlp_init(p.dim, p.width, [stream_seed(int(k), INIT_STREAM) for k in seeds])

@@ -1,6 +1,7 @@
-"""Every chapter's paper preset builds, runs a few steps of each experiment and projects its
-cost (``-p dry_run true``), so a shape, memory or parameter error at paper size fails here; and
-a chapter's numbers at quick are the same with ``-p device auto`` as with ``cpu`` on this CPU."""
+"""Dry runs: a chapter's notebook dry-runs (``-p dry_run true``: the projection printed and
+saved, the later cells skipped), and every experiment of every chapter runs at the paper
+preset's sizes, so a shape, memory or parameter error at paper size fails here; and a chapter's
+numbers at quick are the same with ``-p device auto`` as with ``cpu`` on this CPU."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ import json
 import pipeline
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from grokutils.core import dry_run, params
 
 CHAPTERS = pipeline.toc_chapters(pipeline.ROOT)
 START_CALL = "p = ex.start(globals())"
-PRESET = {"02_linear_grokking": "book"}
-"""Chapter 02's paper dry run takes about ten minutes here (its one-layer experiments cost
-eigendecompositions at d_in up to 4000, which no few-step probe can cut): CI dry-runs its book
-preset; ``make projections`` archives its paper projection."""
+PAPER = {"02_linear_grokking": "book"}
+"""Chapter 02's one-layer experiments at paper cost eigendecompositions at d_in up to 4000,
+about ten minutes here, which no few-step cut shortens: its experiments run at book here;
+``make projections`` times its paper preset."""
 
 
 def experiments_of(chapter: str):
@@ -26,25 +28,43 @@ def experiments_of(chapter: str):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda nb: nb.stem)
-def test_paper_preset_dry_run_projects_every_experiment(notebook, tmp_path, monkeypatch):
+def test_a_notebook_dry_runs_and_skips_its_later_cells(tmp_path, monkeypatch):
+    """The mechanism, through one chapter's notebook at quick (the same start-up call in every
+    chapter; each chapter's experiments at paper sizes: the test below)."""
+    notebook = CHAPTERS[0]
     monkeypatch.setenv("GROKBOOK_CLAIMS_DIR", str(tmp_path))
-    preset = PRESET.get(notebook.stem, "paper")
     executed = pipeline.execute(
-        notebook, pipeline.ROOT / "_build/dry_runs" / notebook.name, preset=preset, dry_run=True
+        notebook, pipeline.ROOT / "_build/dry_runs" / notebook.name, preset="quick", dry_run=True
     )
     report = json.loads((tmp_path / f"{notebook.stem}.dry_run.json").read_text())
-    p = params.load(notebook.stem, preset)
+    p = params.load(notebook.stem, "quick")
     expected = [probe.name for probe in dry_run.probes(p, experiments_of(notebook.stem))]
     assert [e["name"] for e in report["experiments"]] == expected and expected
     assert all(e["projected_s"] > 0 and e["peak_rss_mib"] > 0 for e in report["experiments"])
-    assert report["provenance"]["preset"] == preset
+    assert report["provenance"]["preset"] == "quick"
     assert not (tmp_path / f"{notebook.stem}.json").exists(), "a dry run saves no claims"
     code = [c for c in executed.cells if c.cell_type == "code"]
     at = next(i for i, c in enumerate(code) if START_CALL in c.source)
     printed = "".join(o.get("text", "") for o in code[at].outputs)
     assert "Projected wall time" in printed and "claims not checked: dry run" in printed
     assert all(not c.outputs for c in code[at + 1 :]), "cells after the dry run must be skipped"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda nb: nb.stem)
+def test_every_experiment_runs_at_the_paper_sizes(notebook):
+    """The dry run's first call of each experiment (``k`` of its steps, set-up included, one
+    thread), without the timed repeats that ``make projections`` adds."""
+    preset = PAPER.get(notebook.stem, "paper")
+    p = params.load(notebook.stem, preset)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):  # numpy's BLAS too, as a chapter's start-up sets it
+            for probe in dry_run.probes(p, experiments_of(notebook.stem)):
+                probe.run(probe.few if probe.scales else probe.steps)
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.notebook
