@@ -276,52 +276,41 @@ def committee_recursion(p, dtype: torch.dtype) -> Prepared:
     return Prepared(sizes, dtype, run, lambda s: s * committee_recursion_flops(runs, d, n))
 
 
-def _two_layer_defaults() -> dict:
-    """The Fig. 5 experiment's own ``lam``, ``eps`` and ``d_out`` (its keyword defaults)."""
-    signature = inspect.signature(ex02.two_layer.fn).parameters
-    return {k: signature[k].default for k in ("lam", "eps", "d_out")}
-
-
-TWO_LAYER_GEN = 2000
-"""Test samples of the two-layer runs (``n_gen`` of :func:`.two_layer_problem` in the Fig. 5
-and gain-probe experiments)."""
-TWO_LAYER_EVAL_EVERY = inspect.signature(train_two_layer).parameters["eval_every"].default
-"""Steps between the evaluations of the two-layer runs (the experiments keep the default)."""
-
-
 def two_layer(p, dtype: torch.dtype, activation: str) -> Prepared:
-    """ch02: full-batch GD of the two-layer networks at the widest hidden width; ``tanh``: the
-    gain probe's batch (every gain but 1 × the two-layer seeds, the chapter's costliest run),
-    ``linear``: Fig. 5's batch (one run per seed), whose step multiplies ``Σ_tr`` by a
-    ``d_out = 5`` column block: matrix products, but bound by memory rather than by a GEMM."""
-    fig5 = _two_layer_defaults()
-    seeds = ex02.two_layer_seeds(p)
-    d_in, d_h, d_out = p.two_layer_d_in, max(p.hidden_widths), fig5["d_out"]
-    n_train = round(d_in / fig5["lam"])
-    gains = [g for g in p.gains if g != 1] if activation == "tanh" else [1.0]
-    problem = two_layer_problem(
-        d_in, n_train, d_h, d_out, np.tile(seeds, len(gains)), n_gen=TWO_LAYER_GEN
-    )
+    """ch02: full-batch GD of one point of the two-layer sweep (:func:`.two_layer_run`) at the
+    widest hidden width; ``tanh``: a gain-probe point (one gain × the two-layer seeds, the
+    chapter's costliest runs), ``linear``: Fig. 5's linear point, whose step multiplies
+    ``Σ_tr`` by a ``d_out = 5`` column block: matrix products, but bound by memory rather than
+    by a GEMM."""
+    kinds = {kind: pt for kind, pt, _ in ex02.two_layer_runs.representatives(p)}
+    pt = kinds["gain probe (tanh)" if activation == "tanh" else "Fig. 5 linear"]
+    d_in, n_train, d_h, d_out = pt["d_in"], pt["n_train"], pt["d_hidden"], pt["d_out"]
+    problem = two_layer_problem(d_in, n_train, d_h, d_out, list(pt["seeds"]), n_gen=pt["n_gen"])
     problem = replace(problem, **{k: v.to(dtype) for k, v in vars(problem).items()})
-    runs = len(seeds) * len(gains)
-    gain = np.repeat(gains, len(seeds))
+    runs, every = len(pt["seeds"]), ex02.TWO_LAYER_EVAL_EVERY
 
     def run(steps: int):
         return train_two_layer(
-            problem, activation=activation, eta=p.eta, steps=steps, eps=fig5["eps"], gain=gain
+            problem,
+            activation=activation,
+            eta=pt["eta"],
+            steps=steps,
+            eps=pt["eps"],
+            eval_every=every,
+            gain=pt["gain"],
         )
 
     if activation == "tanh":
         step = two_layer_tanh_flops(runs, n_train, d_in, d_h, d_out)
     else:
         step = two_layer_linear_flops(runs, d_in, d_h, d_out)
-    record = two_layer_record_flops(runs, n_train + TWO_LAYER_GEN, d_in, d_h, d_out)
+    record = two_layer_record_flops(runs, n_train + pt["n_gen"], d_in, d_h, d_out)
 
     def work(steps: int) -> float:
-        return steps * step + (steps // TWO_LAYER_EVAL_EVERY + 1) * record
+        return steps * step + (steps // every + 1) * record
 
     sizes = f"{runs} runs, d_in={d_in}, N_tr={n_train}, d_h={d_h}, d_out={d_out}"
-    return Prepared(sizes, dtype, run, work, TWO_LAYER_EVAL_EVERY)
+    return Prepared(sizes, dtype, run, work, every)
 
 
 WLMD_RECORD_EVERY = 10

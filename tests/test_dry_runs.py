@@ -1,7 +1,9 @@
 """Dry runs: a chapter's notebook dry-runs (``-p dry_run true``: the projection printed and
 saved, the later cells skipped), and every experiment of every chapter runs at the paper
-preset's sizes, so a shape, memory or parameter error at paper size fails here; and a chapter's
-numbers at quick are the same with ``-p device auto`` as with ``cpu`` on this CPU."""
+preset's sizes, so a shape, memory or parameter error at paper size fails here (chapter 02's
+one-layer experiments at their dry-run cut, a fifth of each input dimension: their cost is cubic
+in it); and a chapter's numbers at quick are the same with ``-p device auto`` as with ``cpu`` on
+this CPU."""
 
 from __future__ import annotations
 
@@ -17,10 +19,6 @@ from grokutils.core import dry_run, params
 
 CHAPTERS = pipeline.toc_chapters(pipeline.ROOT)
 START_CALL = "p = ex.start(globals())"
-PAPER = {"02_linear_grokking": "book"}
-"""Chapter 02's one-layer experiments at paper cost eigendecompositions at d_in up to 4000,
-about ten minutes here, which no few-step cut shortens: its experiments run at book here;
-``make projections`` times its paper preset."""
 
 
 def experiments_of(chapter: str):
@@ -55,8 +53,7 @@ def test_a_notebook_dry_runs_and_skips_its_later_cells(tmp_path, monkeypatch):
 def test_every_experiment_runs_at_the_paper_sizes(notebook):
     """The dry run's first call of each experiment (``k`` of its steps, set-up included, one
     thread), without the timed repeats that ``make projections`` adds."""
-    preset = PAPER.get(notebook.stem, "paper")
-    p = params.load(notebook.stem, preset)
+    p = params.load(notebook.stem, "paper")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

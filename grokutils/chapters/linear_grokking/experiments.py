@@ -50,13 +50,39 @@ from grokutils.core.trajectory import Trajectory
 EXPERIMENTS = Registry("02_linear_grokking")
 """The chapter's experiments in notebook order. The one-layer ones are exact GD in the data's
 eigenbasis at the logged steps; their cost is the eigendecompositions and the grokking-time
-searches (at the paper's d_in up to 4000: minutes), not the logged steps, so the dry run times
-each once in full (``steps=None``). The two-layer runs are GD for ``horizon`` times the
-theory's grokking time: a dry-run step is one hundredth of the horizon."""
+searches (at the paper's d_in up to 4000: minutes), and grows as d_in³ at most
+(:data:`ONE_LAYER_COST`). Fig. 3's weight decay evaluates Fig. 1's λ = 0.9 problems, so the
+dry run times it once on those of Fig. 1's last cut run and projects it low, by seconds at the
+paper's sizes (it costs ``(N_tr + N_gen)·d_in`` a logged step). The two-layer runs (Fig. 5
+and the gain probe) are one sweep of GD runs for ``horizon`` times the theory's grokking time:
+a dry-run step is one evaluation period (:data:`TWO_LAYER_EVAL_EVERY` GD steps)."""
 start = EXPERIMENTS.start  # the notebook's start-up call
 
-HORIZON_PARTS = 100
-"""A two-layer experiment's dry-run steps: hundredths of the preset's horizon."""
+SCALE_PARTS = 1000
+"""A one-layer experiment's dry-run steps. Its work grows as d_in³ at most (the ``[d_in, d_in]``
+moments of N_tr ∝ d_in samples and their eigendecomposition, the test set's ``N_gen·d_in²``
+projection), so a cut to ``k`` of these steps runs it with every input dimension and ``N_gen``
+scaled by ``(k/SCALE_PARTS)^(1/3)``: ``k/SCALE_PARTS`` of the cubic work. Terms that grow more
+slowly (the evaluations at logged steps, ``(N_tr + N_gen)·d_in`` each, and the d_out = 700
+runs' fixed test set) are projected as if cubic: an upper bound."""
+
+SCALE_FEW = 8
+"""The dry run's ``k`` of a one-layer experiment: input dimensions at a fifth of the preset's."""
+
+
+def _at_scale(p: Params, k: int) -> Params:
+    """``p`` with the one-layer sizes scaled to ``k/SCALE_PARTS`` of the work (a dry run's cut),
+    each kept at its parameter's minimum (20 inputs, 100 test samples) or above."""
+    s = (k / SCALE_PARTS) ** (1 / 3)
+    return p.with_values(
+        d_in=max(20, round(p.d_in * s)),
+        n_gen=max(100, round(p.n_gen * s)),
+        finite_d_ins=[max(20, round(d * s)) for d in p.finite_d_ins],
+    )
+
+
+ONE_LAYER_COST = dict(at=_at_scale, count=lambda p: SCALE_PARTS, few=SCALE_FEW)
+"""What a one-layer experiment's cost scales with: d_in³ (see :data:`SCALE_PARTS`)."""
 
 
 class Units(IntEnum):
@@ -89,15 +115,6 @@ def _one_layer_sizes(p: Params) -> str:
 
 def _two_layer_sizes(p: Params) -> str:
     return f"d_in={p.two_layer_d_in}, d_h={p.hidden_widths}, {p.two_layer_seeds} seeds"
-
-
-def _at_horizon(p: Params, k: int) -> Params:
-    """``p`` with the two-layer horizon cut to ``k`` hundredths of it (a dry run's cut)."""
-    return p.with_values(horizon=p.horizon * k / HORIZON_PARTS)
-
-
-TWO_LAYER_COST = dict(at=_at_horizon, count=lambda p: HORIZON_PARTS, few=2)
-"""What a two-layer experiment's cost scales with: GD steps, ``horizon`` times t*_gen."""
 
 
 SWEEP_BUDGET = 1e9
@@ -371,6 +388,7 @@ class LambdaSweep:
         f"{_one_layer_sizes(p)}, {len(p.lambdas)} λ, Δt at {len(p.delay_lambdas)} λ × "
         f"{len(p.delay_eps)} ε"
     ),
+    **ONE_LAYER_COST,
 )
 def lambda_sweep(p: Params) -> LambdaSweep:
     """Fig. 1 at ``d_in = p.d_in``, one run per one-layer seed, ``N_tr = d_in/λ``, logged at
@@ -414,7 +432,9 @@ class OutputDimension:
 
 
 @EXPERIMENTS.add(
-    "Fig. 2 output dimension", sizes=lambda p: f"{_one_layer_sizes(p)}, d_out {p.d_outs}"
+    "Fig. 2 output dimension",
+    sizes=lambda p: f"{_one_layer_sizes(p)}, d_out {p.d_outs}",
+    **ONE_LAYER_COST,
 )
 def output_dimension(p: Params) -> OutputDimension:
     """Fig. 2: ``d_out`` of ``p.d_outs`` at λ = 0.9 (``N_gen = 500`` beyond ``d_out = 1``: a
@@ -533,7 +553,9 @@ class InitScale:
 
 
 @EXPERIMENTS.add(
-    "Fig. 6 initial scale", sizes=lambda p: f"{_one_layer_sizes(p)}, scales {p.init_scales}"
+    "Fig. 6 initial scale",
+    sizes=lambda p: f"{_one_layer_sizes(p)}, scales {p.init_scales}",
+    **ONE_LAYER_COST,
 )
 def init_scale(p: Params) -> InitScale:
     """The init scales ``p.init_scales`` at λ = 0.7."""
@@ -570,7 +592,11 @@ class LabelNoise:
         }
 
 
-@EXPERIMENTS.add("Fig. 7 label noise", sizes=lambda p: f"{_one_layer_sizes(p)}, σ² {p.noise_vars}")
+@EXPERIMENTS.add(
+    "Fig. 7 label noise",
+    sizes=lambda p: f"{_one_layer_sizes(p)}, σ² {p.noise_vars}",
+    **ONE_LAYER_COST,
+)
 def label_noise(p: Params, lams=(0.5, 0.9)) -> LabelNoise:
     """Label noise ``σ²`` of ``p.noise_vars`` at each λ of ``lams``."""
     seeds, steps = one_layer_seeds(p), logged_steps()
@@ -607,29 +633,137 @@ def crossing_times(curve: Trajectory, level: float = th.GROK_ACCURACY) -> np.nda
     )
 
 
-@EXPERIMENTS.add(
-    "Fig. 5 two-layer networks",
+FIG5_LAM, FIG5_EPS, FIG5_D_OUT = 0.5, 1e-4, 5
+"""Fig. 5's task: ``N_tr = d_in/λ``, accuracy threshold ε, output dimension."""
+TWO_LAYER_N_GEN = 2000
+"""Fresh test samples per two-layer run."""
+TWO_LAYER_EVAL_EVERY = 50
+"""GD steps between a two-layer run's evaluations (and its step counts' granularity)."""
+GAIN_HORIZON = 1.5
+"""The gain probe runs this many times Fig. 5's horizon."""
+
+
+def two_layer_theory(p: Params, d_hidden: int) -> tuple[np.ndarray, np.ndarray]:
+    """Eq. 19's ``(t*_tr, t*_gen)`` of Fig. 5's task at width ``d_hidden``."""
+    return th.two_layer_grokking_times(
+        FIG5_LAM, FIG5_EPS, eta=p.eta, d_out=FIG5_D_OUT, d_hidden=d_hidden
+    )
+
+
+def two_layer_steps(p: Params, d_hidden: int, factor: float = 1.0) -> int:
+    """GD steps of a two-layer run: ``factor × horizon × t*_gen``, in whole evaluation periods."""
+    every = TWO_LAYER_EVAL_EVERY
+    return int(p.horizon * factor * two_layer_theory(p, d_hidden)[1] / every) * every
+
+
+def two_layer_run(
+    d_in: int,
+    n_train: int,
+    d_hidden: int,
+    d_out: int,
+    seeds: tuple[int, ...],
+    n_gen: int,
+    activation: str,
+    gain: float,
+    eta: float,
+    steps: int,
+    eps: float,
+) -> Trajectory:
+    """One point of :data:`two_layer_runs`: the networks of ``seeds`` (one run each, batched;
+    :func:`.task.two_layer_problem`) trained by :func:`.train_two_layer` at one activation and
+    gain."""
+    problem = ts.two_layer_problem(d_in, n_train, d_hidden, d_out, list(seeds), n_gen=n_gen)
+    return train_two_layer(
+        problem,
+        activation=activation,
+        eta=eta,
+        steps=steps,
+        eps=eps,
+        eval_every=TWO_LAYER_EVAL_EVERY,
+        gain=gain,
+    )
+
+
+def two_layer_points(p: Params) -> list[dict]:
+    """The points of :data:`two_layer_runs`, the costliest first (a worker that finishes early
+    takes the next): the gain probe's tanh networks at the widest width, one point per gain
+    other than 1, for :data:`GAIN_HORIZON` times the horizon; then Fig. 5's, one point per
+    width and activation (gain 1), widest first."""
+    common = {
+        "d_in": p.two_layer_d_in,
+        "n_train": round(p.two_layer_d_in / FIG5_LAM),
+        "d_out": FIG5_D_OUT,
+        "seeds": tuple(int(s) for s in two_layer_seeds(p)),
+        "n_gen": TWO_LAYER_N_GEN,
+        "eta": p.eta,
+        "eps": FIG5_EPS,
+    }
+    widest = max(p.hidden_widths)
+    gain_steps = two_layer_steps(p, widest, GAIN_HORIZON)
+    gains = [
+        dict(common, d_hidden=widest, activation="tanh", gain=float(g), steps=gain_steps)
+        for g in p.gains
+        if g != 1
+    ]
+    fig5 = [
+        dict(common, d_hidden=d_h, activation=act, gain=1.0, steps=two_layer_steps(p, d_h))
+        for d_h in sorted(p.hidden_widths, reverse=True)
+        for act in ("tanh", "linear")
+    ]
+    return gains + fig5
+
+
+def _two_layer_kind(pt: dict) -> str:
+    if pt["gain"] != 1:
+        return "gain probe (tanh)"
+    return f"Fig. 5 {pt['activation']}"
+
+
+two_layer_runs = EXPERIMENTS.sweep(
+    "two_layer_runs",
+    "two-layer networks (Fig. 5, gain probe)",
+    points=two_layer_points,
+    point=two_layer_run,
     sizes=lambda p: (
-        f"{_two_layer_sizes(p)}, linear and tanh, {p.horizon} × t*_gen (steps: 1/100 of it)"
+        f"{_two_layer_sizes(p)} a point; Fig. 5 linear and tanh for {p.horizon} × t*_gen, "
+        f"gains {p.gains} for {GAIN_HORIZON} × {p.horizon} × t*_gen"
     ),
-    **TWO_LAYER_COST,
+    steps="steps",
+    unit=TWO_LAYER_EVAL_EVERY,
+    few=1,
+    kind=_two_layer_kind,
+    slowest="d_hidden",
 )
-def two_layer(p: Params, *, lam: float = 0.5, eps: float = 1e-4, d_out: int = 5) -> TwoLayer:
-    """Fig. 5: linear and tanh networks of each width of ``p.hidden_widths``, ``N_tr = d_in/λ``,
-    GD for ``p.horizon`` times the theory's ``t*_gen``, one run per two-layer seed."""
-    seeds = two_layer_seeds(p)
-    n_train = round(p.two_layer_d_in / lam)
-    curves, theory = {}, {}
-    for d_h in progress(p.hidden_widths, desc="Fig. 5"):
-        theory[d_h] = th.two_layer_grokking_times(lam, eps, eta=p.eta, d_out=d_out, d_hidden=d_h)
-        n_steps = int(p.horizon * theory[d_h][1] / 50) * 50
-        problem = ts.two_layer_problem(p.two_layer_d_in, n_train, d_h, d_out, seeds, n_gen=2000)
-        for act in ("linear", "tanh"):
-            curves[d_h, act] = train_two_layer(
-                problem, activation=act, eta=p.eta, steps=n_steps, eps=eps
-            )
+"""Fig. 5 and the gain probe as one sweep of :func:`two_layer_run` points (one process per
+point with the ``processes`` backend, each cached); the notebook assembles them with
+:func:`two_layer` and :func:`gain_probe`. A dry-run step is one evaluation period; the dry run
+times the widest point of each kind."""
+
+
+def _of_points(p: Params, runs: Sequence[Trajectory]) -> dict[tuple[int, str, float], Trajectory]:
+    """``runs`` (:data:`two_layer_runs`' results at ``p``) by (d_h, activation, gain)."""
+    points = two_layer_points(p)
+    if len(points) != len(runs):
+        raise ValueError(
+            f"expected {len(points)} two-layer runs at these parameters, got {len(runs)}"
+        )
+    return {
+        (pt["d_hidden"], pt["activation"], pt["gain"]): r
+        for pt, r in zip(points, runs, strict=True)
+    }
+
+
+def two_layer(p: Params, runs: Sequence[Trajectory]) -> TwoLayer:
+    """Fig. 5 from :data:`two_layer_runs`: linear and tanh networks of each width of
+    ``p.hidden_widths``, ``N_tr = d_in/λ``, GD for ``p.horizon`` times the theory's ``t*_gen``,
+    one run per two-layer seed."""
+    by_point = _of_points(p, runs)
+    curves = {
+        (d_h, act): by_point[d_h, act, 1.0] for d_h in p.hidden_widths for act in ("linear", "tanh")
+    }
+    theory = {d_h: two_layer_theory(p, d_h) for d_h in p.hidden_widths}
     times = {key: crossing_times(curve) for key, curve in curves.items()}
-    return TwoLayer(lam, eps, d_out, curves, theory, times)
+    return TwoLayer(FIG5_LAM, FIG5_EPS, FIG5_D_OUT, curves, theory, times)
 
 
 @dataclass(frozen=True)
@@ -649,45 +783,17 @@ class GainProbe:
     runs: dict[float, GainRun]
 
 
-@EXPERIMENTS.add(
-    "gain probe",
-    sizes=lambda p: f"{_two_layer_sizes(p)}, gains {p.gains}, 1.5 × {p.horizon} × t*_gen",
-    needs=("two_layer",),
-    **TWO_LAYER_COST,
-)
-def gain_probe(p: Params, fig5: TwoLayer) -> GainProbe:
-    """The gains ``p.gains`` at the widest width, for 1.5 times Fig. 5's horizon; ``g = 1`` is
-    Fig. 5's tanh network (same seeds)."""
-    seeds = two_layer_seeds(p)
+def gain_probe(p: Params, runs: Sequence[Trajectory]) -> GainProbe:
+    """The gains ``p.gains`` at the widest width from :data:`two_layer_runs`, for
+    :data:`GAIN_HORIZON` times Fig. 5's horizon; ``g = 1`` is Fig. 5's tanh network (same
+    seeds, Fig. 5's horizon)."""
+    by_point = _of_points(p, runs)
     d_h = max(p.hidden_widths)
-    probe_gains = [g for g in p.gains if g != 1]
-    n_seeds = len(seeds)
-    horizon = int(p.horizon * 1.5 * fig5.theory[d_h][1] / 50) * 50
-    problem = ts.two_layer_problem(
-        p.two_layer_d_in,
-        round(p.two_layer_d_in / fig5.lam),
-        d_h,
-        fig5.d_out,
-        np.tile(seeds, len(probe_gains)),
-        n_gen=2000,
-    )
-    curve = train_two_layer(
-        problem,
-        activation="tanh",
-        eta=p.eta,
-        steps=horizon,
-        eps=fig5.eps,
-        gain=np.repeat(probe_gains, n_seeds),
-    )
-    times = crossing_times(curve)
-    runs = {}
-    if 1 in p.gains:
-        base = fig5.curves[d_h, "tanh"]
-        runs[1.0] = GainRun(base, fig5.times[d_h, "tanh"], base.steps[-1])
-    for k, g in enumerate(probe_gains):
-        index = np.arange(k * n_seeds, (k + 1) * n_seeds)
-        runs[g] = GainRun(curve.select(index), times[:, index], horizon)
-    return GainProbe(d_h, runs)
+    out = {}
+    for g in p.gains:
+        curve = by_point[d_h, "tanh", float(g)]
+        out[float(g)] = GainRun(curve, crossing_times(curve), float(curve.steps[-1]))
+    return GainProbe(d_h, out)
 
 
 @dataclass(frozen=True)
@@ -709,7 +815,11 @@ class FiniteSize:
         return np.zeros(len(self.d_ins))
 
 
-@EXPERIMENTS.add("finite size", sizes=lambda p: f"d_in {p.finite_d_ins}, {p.seeds} seeds, λ 0.9")
+@EXPERIMENTS.add(
+    "finite size",
+    sizes=lambda p: f"d_in {p.finite_d_ins}, {p.seeds} seeds, λ 0.9",
+    **ONE_LAYER_COST,
+)
 def finite_size(p: Params, *, lam: float = 0.9) -> FiniteSize:
     """The finite-size panel: ``d_in`` of ``p.finite_d_ins`` at ``λ`` and the chapter's ε, one
     run per one-layer seed."""

@@ -219,14 +219,13 @@ def test_an_eps_lambda_grid_selects_cells_by_label_and_sorts_lambda():
 
 ORDER = [
     *("machinery", "lambda_sweep", "output_dimension", "weight_decay", "phase_diagrams"),
-    *("init_scale", "label_noise", "two_layer", "gain_probe", "finite_size"),
+    *("init_scale", "label_noise", "two_layer_runs", "finite_size"),
 ]
 
 
 def test_the_registry_declares_every_experiment_once_in_notebook_order():
     assert [e.key for e in ex.EXPERIMENTS] == ORDER
     assert ex.EXPERIMENTS["weight_decay"].needs == ("lambda_sweep",)
-    assert ex.EXPERIMENTS["gain_probe"].needs == ("two_layer",)
 
 
 @pytest.mark.parametrize("preset", ["quick", "book", "paper"])
@@ -234,7 +233,8 @@ def test_the_dry_run_builds_a_probe_per_experiment_at_every_preset(preset):
     p = params.load("02_linear_grokking", preset, presets_dir="chapters/presets")
     probes = dry_run.probes(p, ex.EXPERIMENTS)
     names = [probe.name for probe in probes]
-    assert len(names) == len(set(names)) == len(ex.EXPERIMENTS)
+    kinds = len(ex.EXPERIMENTS["two_layer_runs"].representatives(p))  # a probe per kind
+    assert len(names) == len(set(names)) == len(ex.EXPERIMENTS) - 1 + kinds and kinds == 3
     assert all(probe.steps >= 1 for probe in probes)
 
 
@@ -243,11 +243,52 @@ def test_experiment_sizes_and_steps_follow_the_parameters():
     bigger = p.with_values(d_in=321, seeds=4, horizon=3.0, hidden_widths=[7, 9])
     for key in ("lambda_sweep", "output_dimension", "init_scale", "label_noise"):
         assert "d_in=321, 4 seeds" in ex.EXPERIMENTS[key].sizes(bigger), key
-    two_layer = ex.EXPERIMENTS["two_layer"]
-    assert "d_h=[7, 9]" in two_layer.sizes(bigger) and "3.0 × t*_gen" in two_layer.sizes(bigger)
-    assert two_layer.full_steps(bigger) == ex.HORIZON_PARTS
-    assert two_layer.at_steps(bigger, 2).horizon == pytest.approx(3.0 * 2 / ex.HORIZON_PARTS)
-    assert not ex.EXPERIMENTS["lambda_sweep"].scales  # timed once in full
+    runs = ex.EXPERIMENTS["two_layer_runs"]
+    assert "d_h=[7, 9]" in runs.sizes(bigger) and "3.0 × t*_gen" in runs.sizes(bigger)
+    assert not ex.EXPERIMENTS["weight_decay"].scales  # timed once, on Fig. 1's problems
+
+
+def test_a_one_layer_cut_scales_every_input_dimension_to_its_share_of_the_cubic_work():
+    p = params.load("02_linear_grokking", "paper", presets_dir="chapters/presets")
+    sweep = ex.EXPERIMENTS["lambda_sweep"]
+    assert sweep.full_steps(p) == ex.SCALE_PARTS and sweep.few_steps(p) == ex.SCALE_FEW
+    cut = sweep.at_steps(p, 8)  # (8/1000)^(1/3) = 1/5
+    assert (cut.d_in, cut.n_gen, cut.finite_d_ins) == (200, 2000, [100, 200, 400, 800])
+    assert sweep.at_steps(p, ex.SCALE_PARTS).finite_d_ins == p.finite_d_ins
+    tiny = sweep.at_steps(p.with_values(d_in=30, finite_d_ins=[30, 40]), 1)
+    assert tiny.d_in == 20 and tiny.finite_d_ins == [20, 20]  # the parameters' minimum
+
+
+def test_the_two_layer_points_hold_each_gain_then_each_width_and_activation():
+    p = params.load("02_linear_grokking", "paper", presets_dir="chapters/presets")
+    points = ex.two_layer_points(p)
+    assert [(pt["d_hidden"], pt["activation"], pt["gain"]) for pt in points] == [
+        *((200, "tanh", g) for g in (3.0, 10.0, 30.0)),
+        *((d_h, act, 1.0) for d_h in (200, 50) for act in ("tanh", "linear")),
+    ]
+    fig5_steps = ex.two_layer_steps(p, 200)
+    assert points[3]["steps"] == fig5_steps and fig5_steps % ex.TWO_LAYER_EVAL_EVERY == 0
+    assert points[0]["steps"] == pytest.approx(1.5 * fig5_steps, abs=ex.TWO_LAYER_EVAL_EVERY)
+    assert {pt["seeds"] for pt in points} == {tuple(ex.two_layer_seeds(p))}
+    runs = ex.EXPERIMENTS["two_layer_runs"]
+    kinds = [kind for kind, _, _ in runs.representatives(p)]
+    assert kinds == ["gain probe (tanh)", "Fig. 5 tanh", "Fig. 5 linear"]
+    assert runs.point_steps(points[3]) == fig5_steps // ex.TWO_LAYER_EVAL_EVERY
+
+
+def test_fig5_and_the_gain_probe_are_assembled_from_the_runs_of_their_points():
+    p = params.load("02_linear_grokking", "quick", 0, TINY, presets_dir="chapters/presets")
+    points = ex.two_layer_points(p)
+    runs = [ex.two_layer_run(**pt) for pt in points]
+    fig5, probe = ex.two_layer(p, runs), ex.gain_probe(p, runs)
+    assert p.hidden_widths == [5] and p.gains == [1.0, 10.0]  # points: g = 10, then Fig. 5's
+    assert probe.runs[1.0].curve is fig5.curves[5, "tanh"] and fig5.curves[5, "tanh"] is runs[1]
+    assert probe.runs[1.0].horizon == points[1]["steps"] < probe.runs[10.0].horizon
+    for g in p.gains:
+        run = probe.runs[float(g)]
+        assert run.times.shape == (2, p.two_layer_seeds) and run.horizon == run.curve.steps[-1]
+    with pytest.raises(ValueError, match="two-layer runs"):
+        ex.two_layer(p, runs[:-1])
 
 
 def test_the_dry_run_calls_the_notebook_experiments_on_tiny_sizes():
