@@ -13,6 +13,7 @@ import matplotlib
 import nbformat
 import pipeline
 import pytest
+import torch
 from nbval.plugin import IPyNbCell, IPyNbFile, coalesce_streams
 from xdist.scheduler import LoadScopeScheduling
 
@@ -51,12 +52,19 @@ class ChapterRuns:
     ``shared``: a folder of this test run that every worker sees; it holds each run's outcome
     and its claims JSON (:meth:`claims`, where no other execution of the same chapter in this
     test run, a dry run or another test's, can overwrite it). ``env``: variables set for the
-    kernel on top of the test run's (another kernel dispatch, say), with ``name`` the folder
-    its runs go to.
+    kernel on top of the test run's (another kernel dispatch, say), and ``parameters``
+    papermill parameters on top of the quick preset, with ``name`` the folder its runs go to.
     """
 
-    def __init__(self, shared: Path, env: Mapping[str, str] | None = None, name: str = "executed"):
-        self.shared, self.env, self.name = shared / name, dict(env or {}), name
+    def __init__(
+        self,
+        shared: Path,
+        env: Mapping[str, str] | None = None,
+        parameters: Mapping[str, object] | None = None,
+        name: str = "executed",
+    ):
+        self.shared, self.name = shared / name, name
+        self.env, self.parameters = dict(env or {}), dict(parameters or {})
 
     def output(self, book: str, notebook: Path) -> Path:
         return BUILD / "quick" / self.name / book / notebook.name
@@ -83,7 +91,7 @@ class ChapterRuns:
         previous = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # the kernel inherits them
         try:
-            pipeline.execute(notebook, output)
+            pipeline.execute(notebook, output, **self.parameters)
             return ""
         except Exception as error:  # kept, so every test that needs this run reports it
             return f"{type(error).__name__}: {error}"
@@ -118,8 +126,13 @@ kernels this CPU would pick."""
 
 @pytest.fixture(scope="session")
 def runs_on_other_kernels(tmp_path_factory) -> ChapterRuns:
-    """Chapters at quick under :data:`OTHER_KERNELS`, once per test run like ``chapter_runs``."""
-    return runs_of(tmp_path_factory, env=OTHER_KERNELS, name="executed-other-kernels")
+    """Chapters at quick under :data:`OTHER_KERNELS`, once per test run like ``chapter_runs``;
+    on a machine without CUDA with ``-p device auto`` too (which must run on the CPU), so that
+    the end-to-end run of ``auto`` costs no chapter run of its own."""
+    parameters = {} if torch.cuda.is_available() else {"device": "auto"}
+    return runs_of(
+        tmp_path_factory, env=OTHER_KERNELS, parameters=parameters, name="executed-other-kernels"
+    )
 
 
 class ReplayedReference(IPyNbFile):

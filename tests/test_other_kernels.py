@@ -10,6 +10,10 @@ subject). Chapter 06's Langevin chains are sampling too, but its quick run print
 digits under these kernels and on Intel and AMD machines (issue 22), so it would add the longest
 of these runs for nothing; chapters 01 and 02 are deterministic gradient descent and closed
 forms.
+
+These runs also pass ``-p device auto`` on a machine without CUDA (``runs_on_other_kernels``):
+they must run on the CPU, and say so in their stamp; that ``auto`` resolves to the very
+parameters of ``cpu`` is ``tests/test_dry_runs.py``'s.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import nbformat
 import pipeline
 import pytest
+import torch
 from conftest import OTHER_KERNELS
 
 PERTURBED = ("03_guess_and_check", "04_glass_relaxation", "05_ergodic_stability")
@@ -38,5 +43,6 @@ def test_other_cpu_kernels_print_the_same_invariants(chapter, chapter_runs, runs
     stamp = json.loads(runs_on_other_kernels.claims("book", notebook).read_text())["provenance"]
     assert "ATen DEFAULT" in stamp["kernels"], f"the other kernels were not used: {stamp}"
     assert f"MKL_CBWR {OTHER_KERNELS['MKL_CBWR']}" in stamp["kernels"], stamp
+    assert stamp["device"] == ("cuda" if torch.cuda.is_available() else "cpu"), stamp
     ordinary = chapter_runs.get("book", notebook)
     assert invariants(perturbed) == invariants(ordinary)
