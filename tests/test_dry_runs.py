@@ -76,13 +76,15 @@ def test_device_auto_gives_the_cpu_parameters(notebook):
     and no code cell reads the parameters cell's ``device`` (everything after the start-up call
     receives ``p``): so the chapter computes the same numbers. (The end-to-end run of ``auto``:
     the other-kernels runs of ``tests/test_other_kernels.py``.)"""
-    cells = nbformat.read(notebook, as_version=4).cells
-    tagged = [
-        c for c in cells if c.cell_type == "code" and PARAMETERS_TAG in c.metadata.get("tags", [])
+    code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    is_parameters = [PARAMETERS_TAG in c.metadata.get("tags", []) for c in code]
+    assert sum(is_parameters) == 1, "one parameters cell"
+    reads = [
+        c.source
+        for c, p in zip(code, is_parameters, strict=True)
+        if not p and BARE_DEVICE.search(c.source)
     ]
-    code = [c.source for c in cells if c.cell_type == "code" and c not in tagged]
-    assert len(tagged) == 1, "one parameters cell"
-    assert not [s for s in code if BARE_DEVICE.search(s)], "a code cell reads `device`"
+    assert not reads, "a code cell reads `device`"
     for preset in params.PRESETS:
         cpu = params.from_notebook(notebook.stem, {"preset": preset, "device": "cpu"})
         auto = params.from_notebook(notebook.stem, {"preset": preset, "device": "auto"})
