@@ -3,6 +3,7 @@ documents its parameters, has valid presets, and refuses a bad preset before any
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from conftest import chapter_id, chapters
 from grokutils.core import params
 
 CHAPTERS = chapters()
+BOOK_CHAPTERS = [c for c in CHAPTERS if c[0] == "book"]
+START_CALL = "p = ex.start(globals())"
 ANNOTATIONS = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
 
 
@@ -87,10 +90,31 @@ def parameter_error_before_any_compute(notebook: Path, parameters: dict, tmp_pat
     return error.value.evalue
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
-def test_bad_preset_fails_before_any_compute(chapter, tmp_path):
-    message = parameter_error_before_any_compute(chapter[1], {"preset": "papr"}, tmp_path)
-    assert "preset must be one of quick, book, paper; got 'papr'" in message
+def start_up_cells(notebook: Path) -> tuple[str, str]:
+    """The source of the notebook's parameters cell and of the code cell right after it, which
+    must hold the start-up call (``p = ex.start(globals())``) after the chapter's imports."""
+    code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    (at,) = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
+    parameters, start_up = code[at].source, code[at + 1].source
+    statements = [ast.unparse(s) for s in ast.parse(start_up).body]
+    assert START_CALL in statements, f"{notebook.name}: no start-up call after the parameters"
+    before = statements[: statements.index(START_CALL)]
+    assert all(s.startswith(("import ", "from ")) for s in before), f"{notebook.name}: {before}"
+    return parameters, start_up
+
+
+@pytest.mark.parametrize("chapter", BOOK_CHAPTERS, ids=chapter_id)
+def test_bad_preset_fails_before_any_compute(chapter):
+    """The notebook's own parameters and start-up cells, run in this process with the preset a
+    papermill user would inject; that papermill then stops at that cell with nothing after it
+    run is the kernel test below (the same start-up cell in every chapter of the book)."""
+    parameters, start_up = start_up_cells(chapter[1])
+    namespace: dict = {}
+    exec(parameters, namespace)
+    namespace["preset"] = "papr"
+    with pytest.raises(params.ParameterError) as error:
+        exec(start_up, namespace)
+    assert "preset must be one of quick, book, paper; got 'papr'" in str(error.value)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=chapter_id)
@@ -106,6 +130,7 @@ def test_chapter_is_committed_without_outputs(chapter):
 
 
 def test_a_repeated_seed_of_chapter_01_stops_before_any_compute(tmp_path):
+    """Through papermill: the kernel stops at the start-up cell and runs no later cell."""
     notebook = next(n for _, n in CHAPTERS if n.stem == "01_lazy_to_rich")
     parameters = {"preset": "quick", "seeds": [1, 1, 2]}
     message = parameter_error_before_any_compute(notebook, parameters, tmp_path)
