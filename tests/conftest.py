@@ -103,10 +103,15 @@ class ChapterRuns:
                     os.environ[k] = v
 
 
-def runs_of(tmp_path_factory: pytest.TempPathFactory, **kwargs) -> ChapterRuns:
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test run's temporary folder that every xdist worker sees."""
     base = tmp_path_factory.getbasetemp()
     # under xdist each worker's basetemp is <the run's basetemp>/popen-gw<N>
-    return ChapterRuns(base.parent if base.name.startswith("popen-gw") else base, **kwargs)
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
+def runs_of(tmp_path_factory: pytest.TempPathFactory, **kwargs) -> ChapterRuns:
+    return ChapterRuns(shared_folder(tmp_path_factory), **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -126,13 +131,16 @@ kernels this CPU would pick."""
 
 @pytest.fixture(scope="session")
 def runs_on_other_kernels(tmp_path_factory) -> ChapterRuns:
-    """Chapters at quick under :data:`OTHER_KERNELS`, once per test run like ``chapter_runs``;
-    on a machine without CUDA with ``-p device auto`` too (which must run on the CPU), so that
-    the end-to-end run of ``auto`` costs no chapter run of its own."""
+    """Chapters at quick under :data:`OTHER_KERNELS` with a sweep cache of their own, once per
+    test run like ``chapter_runs``; on a machine without CUDA with ``-p device auto`` too (which
+    must run on the CPU), so that the end-to-end run of ``auto`` costs no chapter run of its
+    own."""
     parameters = {} if torch.cuda.is_available() else {"device": "auto"}
-    return runs_of(
-        tmp_path_factory, env=OTHER_KERNELS, parameters=parameters, name="executed-other-kernels"
-    )
+    # a sweep cache of their own: the cache keys on code, point and device, not on the CPU's
+    # kernels, so the test run's would hand these runs the ordinary runs' points (or the reverse)
+    cache = shared_folder(tmp_path_factory) / "sweep-cache-other-kernels"
+    env = {**OTHER_KERNELS, "GROKBOOK_CACHE_DIR": str(cache)}
+    return runs_of(tmp_path_factory, env=env, parameters=parameters, name="executed-other-kernels")
 
 
 class ReplayedReference(IPyNbFile):
