@@ -401,11 +401,14 @@ check_subset_simulation = EXPERIMENTS.sweep(
         f"linear, d ∈ {p.check_depths}, ε {p.check_eps}, {p.n_seeds_depth} data sets, "
         f"SS {p.ss_particles} × {max(p.ss_replicas, 4)}"
     ),
+    steps="replicas",
+    few=1,
     slowest="depth",
 )
-"""The depth agreement check, subset simulation's side: timed once in full at the deepest
-depth (subset simulation has no step count to cut: its levels depend on ε, and with a few
-hundred particles it can lose every particle below a level)."""
+"""The depth agreement check, subset simulation's side, at the deepest depth: a dry-run step
+is one replica (independent runs of the sampler, each with every particle: the particles
+cannot be cut, since subset simulation's levels depend on ε and with a few hundred particles
+it can lose every particle below a level)."""
 
 check_naive_rejection = EXPERIMENTS.sweep(
     "check_naive_rejection",
@@ -446,10 +449,12 @@ depth_sweep = EXPERIMENTS.sweep(
         f"width {p.depth_width}, d ∈ {p.depths}, ε {p.eps_depth}, {p.n_seeds_depth} data sets, "
         f"SS {p.ss_particles} × {p.ss_replicas}; {len(p.activations)} activations"
     ),
+    steps="replicas",
+    few=1,
     slowest="depth",
 )
-"""The depth sweep: one full point at the deepest depth, timed once (as the check's subset
-simulation)."""
+"""The depth sweep at the deepest depth; a dry-run step is one replica of subset simulation
+(as the check's)."""
 
 depth_limit = EXPERIMENTS.sweep(
     "depth_limit",

@@ -238,7 +238,13 @@ def test_the_dry_run_times_each_kind_of_point_at_every_preset(preset):
     assert probes["G&C width sweep (other widths)"].repeats == len(p.activations) * (
         len(p.widths) - 1
     )
-    # the check's two samplers are timed apart: subset simulation once in full, naive by draws
-    assert not probes["naive vs SS: subset simulation"].scales
+    # the check's two samplers are timed apart: subset simulation by replicas (each with every
+    # particle, one in the paper-sizes test), naive rejection by draws; the depth sweep as the
+    # check's subset simulation
+    for name, replicas in (
+        ("naive vs SS: subset simulation", max(p.ss_replicas, 4)),
+        ("G&C depth sweep", p.ss_replicas),
+    ):
+        assert (probes[name].steps, probes[name].few) == (replicas, 1), name
     assert probes["naive vs SS: naive rejection"].steps == p.naive_draws
     assert probes["GD depth (Leaky ReLU)"].steps == p.gd_depth_steps_leaky
