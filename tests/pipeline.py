@@ -31,6 +31,8 @@ FIXTURE_BOOK = ROOT / "tests" / "fixture_book"
 REFERENCES = {ROOT: ROOT / "tests" / "references", FIXTURE_BOOK: FIXTURE_BOOK / "references"}
 INJECTED_TAG = "injected-parameters"
 COMPARED_TAG = "nbval-check-output"
+START_CALL = "p = ex.start(globals())"
+"""A book chapter's start-up call, right after its parameters cell and its imports."""
 KERNEL = "python3"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import papermill
+import pipeline
 import pytest
 from conftest import chapter_id, chapters
 
@@ -18,7 +19,6 @@ from grokutils.core import params
 
 CHAPTERS = chapters()
 BOOK_CHAPTERS = [c for c in CHAPTERS if c[0] == "book"]
-START_CALL = "p = ex.start(globals())"
 ANNOTATIONS = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
 
 
@@ -97,8 +97,8 @@ def start_up_cells(notebook: Path) -> tuple[str, str]:
     (at,) = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
     parameters, start_up = code[at].source, code[at + 1].source
     statements = [ast.unparse(s) for s in ast.parse(start_up).body]
-    assert START_CALL in statements, f"{notebook.name}: no start-up call after the parameters"
-    before = statements[: statements.index(START_CALL)]
+    assert pipeline.START_CALL in statements, f"{notebook.name}: no start-up call after parameters"
+    before = statements[: statements.index(pipeline.START_CALL)]
     assert all(s.startswith(("import ", "from ")) for s in before), f"{notebook.name}: {before}"
     return parameters, start_up
 

@@ -20,7 +20,6 @@ from threadpoolctl import threadpool_limits
 from grokutils.core import dry_run, params
 
 CHAPTERS = pipeline.toc_chapters(pipeline.ROOT)
-START_CALL = "p = ex.start(globals())"
 PARAMETERS_TAG = "parameters"
 BARE_DEVICE = re.compile(r"(?<![.\w])device\b(?!\s*=[^=])")
 """``device`` as a name of its own (not ``p.device``, not a keyword argument)."""
@@ -47,7 +46,7 @@ def test_a_notebook_dry_runs_and_skips_its_later_cells(tmp_path, monkeypatch):
     assert report["provenance"]["preset"] == "quick"
     assert not (tmp_path / f"{notebook.stem}.json").exists(), "a dry run saves no claims"
     code = [c for c in executed.cells if c.cell_type == "code"]
-    at = next(i for i, c in enumerate(code) if START_CALL in c.source)
+    at = next(i for i, c in enumerate(code) if pipeline.START_CALL in c.source)
     printed = "".join(o.get("text", "") for o in code[at].outputs)
     assert "Projected wall time" in printed and "claims not checked: dry run" in printed
     assert all(not c.outputs for c in code[at + 1 :]), "cells after the dry run must be skipped"
