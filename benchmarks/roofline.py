@@ -29,8 +29,13 @@ and 05 run in float32 only and say so). The last line is the lowest fraction ove
 GEMM-shaped loops. The whole script takes about a minute at ``book`` and two at ``paper`` on one
 idle core.
 
+``--compile`` runs each GEMM-shaped loop with the functions its step calls (``Loop.step_functions``)
+replaced by their ``torch.compile`` (inductor, static shapes; the compilation falls in the
+untimed warm-up run), as a chapter could run them: what fused kernels would give, measured the
+same way. The chapters themselves run eagerly.
+
 Usage: python benchmarks/roofline.py [--preset book|paper] [--loops ch01,ch04-adamw]
-       [--steps N] [--dtype float32|float64]
+       [--steps N] [--dtype float32|float64] [--compile]
 """
 
 from __future__ import annotations
@@ -40,10 +45,12 @@ import os
 os.environ["TQDM_DISABLE"] = "1"  # no progress bars: tqdm reads it on import (torch imports it)
 
 import argparse
+import contextlib
 import inspect
 import itertools
 import math
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -52,6 +59,7 @@ import numpy as np
 import torch
 
 from grokutils.chapters.ergodic_stability import experiments as ex05
+from grokutils.chapters.ergodic_stability import sgd_ensemble as sgd05
 from grokutils.chapters.ergodic_stability.digits import N_CLASSES, perturbed_digits
 from grokutils.chapters.ergodic_stability.sgd_ensemble import train_ensemble
 from grokutils.chapters.glass_relaxation import experiments as ex04
@@ -65,9 +73,11 @@ from grokutils.chapters.guess_and_check.sampler import (
 )
 from grokutils.chapters.guess_and_check.task import make_task
 from grokutils.chapters.lazy_to_rich import experiments as ex01
+from grokutils.chapters.lazy_to_rich import theory as theory01
 from grokutils.chapters.lazy_to_rich.committee import Committee
 from grokutils.chapters.lazy_to_rich.committee_gd import train as train_committee
 from grokutils.chapters.linear_grokking import experiments as ex02
+from grokutils.chapters.linear_grokking import two_layer_gd as gd02
 from grokutils.chapters.linear_grokking.task import two_layer_problem
 from grokutils.chapters.linear_grokking.two_layer_gd import train_two_layer
 from grokutils.chapters.thermal_landscape import experiments as ex06
@@ -426,33 +436,92 @@ def langevin_chains(p, dtype: torch.dtype) -> Prepared:
 @dataclass(frozen=True)
 class Loop:
     """A chapter's hot loop: ``build(p, dtype)`` at the chapter's parameters ``p``; ``dtypes``
-    the ones it runs in, the chapter's own first."""
+    the ones it runs in, the chapter's own first. ``step_functions``: ``(owner, name)`` of the
+    functions its step calls, where the loop looks them up, that ``--compile`` replaces by
+    their ``torch.compile``; ``(owner, name, "factory")`` for a function that returns the step
+    function (the compiled one is what it returns)."""
 
     key: str
     chapter: str
     build: Callable[[params.Params, torch.dtype], Prepared]
     dtypes: tuple[str, ...]
+    step_functions: tuple[tuple, ...]
 
 
+THIS = sys.modules[__name__]
 GEMM_LOOPS = (
-    Loop("ch01-recursion", "01_lazy_to_rich", committee_recursion, ("float32", "float64")),
+    Loop(
+        "ch01-recursion",
+        "01_lazy_to_rich",
+        committee_recursion,
+        ("float32", "float64"),
+        ((theory01, "statistics_step"),),
+    ),
     Loop(
         "ch02-tanh",
         "02_linear_grokking",
         lambda p, dt: two_layer(p, dt, "tanh"),
         ("float32", "float64"),
+        ((gd02, "tanh_gradients"),),
     ),
     Loop(
         "ch02-linear",
         "02_linear_grokking",
         lambda p, dt: two_layer(p, dt, "linear"),
         ("float32", "float64"),
+        ((gd02, "linear_gradients"),),
     ),
-    Loop("ch04-adamw", "04_glass_relaxation", glass_adamw, ("float32",)),
-    Loop("ch04-wlmd", "04_glass_relaxation", glass_wlmd, ("float32",)),
-    Loop("ch05-sgd", "05_ergodic_stability", sgd_ensemble, ("float32",)),
-    Loop("ch06-langevin", "06_thermal_landscape", langevin_chains, ("float32", "float64")),
+    Loop(
+        "ch04-adamw",
+        "04_glass_relaxation",
+        glass_adamw,
+        ("float32",),
+        ((EmbedMLP, "loss_and_grad"),),
+    ),
+    Loop(
+        "ch04-wlmd", "04_glass_relaxation", glass_wlmd, ("float32",), ((EmbedMLP, "loss_and_grad"),)
+    ),
+    Loop(
+        "ch05-sgd",
+        "05_ergodic_stability",
+        sgd_ensemble,
+        ("float32",),
+        ((sgd05, "mlp_logits"), (sgd05, "per_example_loss")),
+    ),
+    Loop(
+        "ch06-langevin",
+        "06_thermal_landscape",
+        langevin_chains,
+        ("float32", "float64"),
+        ((THIS, "mlp_loss_and_grad", "factory"),),
+    ),
 )
+
+
+@contextlib.contextmanager
+def compiled(loop: Loop):
+    """``loop``'s step functions replaced by their ``torch.compile`` (default inductor,
+    static shapes) while the context lasts; dynamo's caches cleared on leaving."""
+    with contextlib.ExitStack() as stack:
+        for owner, name, *kind in loop.step_functions:
+            original = getattr(owner, name)
+            if kind == ["factory"]:
+                replacement = _compiling_factory(original)
+            else:
+                replacement = torch.compile(original, dynamic=False)
+            setattr(owner, name, replacement)
+            stack.callback(setattr, owner, name, original)
+        stack.callback(torch._dynamo.reset)
+        yield
+
+
+def _compiling_factory(factory: Callable) -> Callable:
+    def compiled_factory(*args, **kwargs):
+        return torch.compile(factory(*args, **kwargs), dynamic=False)
+
+    return compiled_factory
+
+
 SAMPLERS = "ch03-samplers"
 KEYS = tuple(sorted([*(loop.key for loop in GEMM_LOOPS), SAMPLERS], key=lambda k: k[:4]))
 """Every loop, in chapter order (``--loops`` takes keys or chapter prefixes such as ``ch04``)."""
@@ -703,6 +772,11 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--loops", help=f"comma-separated subset of {', '.join(KEYS)}")
     parser.add_argument("--steps", type=int, help="steps of each loop's longer timed run")
     parser.add_argument("--dtype", help="float32 or float64 for the loops that run in both")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="each loop's step functions through torch.compile (compiled in the warm-up)",
+    )
     args = parser.parse_args(argv)
     if args.preset not in PRESETS:
         parser.error(f"--preset must be one of {', '.join(PRESETS)}; got {args.preset!r}")
@@ -744,7 +818,9 @@ def main(argv=None) -> None:
             if dtype not in loop.dtypes:
                 dtype, note = loop.dtypes[0], f"(runs in {loop.dtypes[0]} only)"
             p = params.load(loop.chapter, args.preset)
-            new = [measure_loop(loop, p, dtype, args.steps, note)]
+            with compiled(loop) if args.compile else contextlib.nullcontext():
+                note = f"compiled {note}".strip() if args.compile else note
+                new = [measure_loop(loop, p, dtype, args.steps, note)]
         for row in new:
             print(format_row(row), flush=True)
         rows += new
