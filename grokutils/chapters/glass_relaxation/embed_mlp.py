@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from grokutils.core.seeding import torch_generator
+from grokutils.methods.narrow_products import narrow_baddbmm, narrow_bmm
 
 SMOOTH_SLOPE = 7.0
 """Slope ``s`` of the smoothed accuracy Ã (paper Alg. 2)."""
@@ -86,7 +87,7 @@ class EmbedMLP:
         w = self.unpack(theta.detach())
         pre = self._hidden(w, pairs)
         hidden = torch.relu(pre)
-        log_p = torch.log_softmax(torch.baddbmm(w["b2"][:, None], hidden, w["W2"]), 2)
+        log_p = torch.log_softmax(narrow_baddbmm(w["b2"][:, None], hidden, w["W2"]), 2)
         loss = -log_p.gather(2, labels[..., None])[..., 0].mean(1)
         g_z = log_p.exp().scatter_add_(2, labels[..., None], -torch.ones_like(log_p[..., :1]))
         g_z /= labels.shape[1]  # dL/dlogits = (softmax - onehot)/N
@@ -100,7 +101,7 @@ class EmbedMLP:
             "E": g_left @ w1_left.transpose(1, 2) + g_right @ w1_right.transpose(1, 2),
             "W1": torch.cat([w["E"].transpose(1, 2) @ g for g in (g_left, g_right)], 1),
             "b1": g_pre.sum(1),
-            "W2": hidden.transpose(1, 2) @ g_z,
+            "W2": narrow_bmm(hidden.transpose(1, 2), g_z),
             "b2": g_z.sum(1),
         }
         return loss, torch.cat([grads[k].reshape(len(theta), -1) for k in self.shapes], 1)
