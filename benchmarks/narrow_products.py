@@ -8,8 +8,9 @@ preset, both ways, in the same run, and prints the ratio (the written form's tim
 transposed form's: above 1, the transpose is faster). The two forms agree to rounding: they sum the
 same products in another order.
 
-This is a measurement for a later change, not what the chapters do: rewriting a product moves a
-chapter's digits, hence its fingerprint and its archived evidence.
+Chapter 04 computes its narrow products transposed (:mod:`grokutils.methods.narrow_products`);
+chapters 02 and 06 still as written (rewriting them moves their digits, hence their fingerprints
+and archived evidence). The rows keep both forms side by side for another machine or torch.
 
 Usage: python benchmarks/narrow_products.py
 """
