@@ -29,11 +29,17 @@ from jupyter_cache import get_cache
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_BOOK = ROOT / "tests" / "fixture_book"
 REFERENCES = {ROOT: ROOT / "tests" / "references", FIXTURE_BOOK: FIXTURE_BOOK / "references"}
+PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 COMPARED_TAG = "nbval-check-output"
 START_CALL = "p = ex.start(globals())"
 """A book chapter's start-up call, right after its parameters cell and its imports."""
 KERNEL = "python3"
+
+
+def is_parameters_cell(cell) -> bool:
+    """Whether a notebook cell is the parameters cell (papermill's tag)."""
+    return cell.cell_type == "code" and PARAMETERS_TAG in cell.metadata.get("tags", [])
 
 
 def toc_chapters(book: Path) -> list[Path]:

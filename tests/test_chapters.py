@@ -94,7 +94,7 @@ def start_up_cells(notebook: Path) -> tuple[str, str]:
     """The source of the notebook's parameters cell and of the code cell right after it, which
     must hold the start-up call (``p = ex.start(globals())``) after the chapter's imports."""
     code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
-    (at,) = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
+    (at,) = [i for i, c in enumerate(code) if pipeline.is_parameters_cell(c)]
     parameters, start_up = code[at].source, code[at + 1].source
     statements = [ast.unparse(s) for s in ast.parse(start_up).body]
     assert pipeline.START_CALL in statements, f"{notebook.name}: no start-up call after parameters"

@@ -20,7 +20,6 @@ from threadpoolctl import threadpool_limits
 from grokutils.core import dry_run, params
 
 CHAPTERS = pipeline.toc_chapters(pipeline.ROOT)
-PARAMETERS_TAG = "parameters"
 BARE_DEVICE = re.compile(r"(?<![.\w])device\b(?!\s*=[^=])")
 """``device`` as a name of its own (not ``p.device``, not a keyword argument)."""
 
@@ -76,7 +75,7 @@ def test_device_auto_gives_the_cpu_parameters(notebook):
     receives ``p``): so the chapter computes the same numbers. (The end-to-end run of ``auto``:
     the other-kernels runs of ``tests/test_other_kernels.py``.)"""
     code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
-    is_parameters = [PARAMETERS_TAG in c.metadata.get("tags", []) for c in code]
+    is_parameters = [pipeline.is_parameters_cell(c) for c in code]
     assert sum(is_parameters) == 1, "one parameters cell"
     reads = [
         c.source
