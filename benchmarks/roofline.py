@@ -24,8 +24,8 @@ their "s/step" is seconds a candidate, a feature draw or a particle. Their sampl
 capped (:data:`NAIVE_DRAWS`, :data:`RBIS_INNER`, :data:`SS_PARTICLES`) to fit the time; the
 problem sizes are the preset's.
 
-Each loop runs in its chapter's dtype unless ``--dtype`` names another it supports (chapters 04
-and 05 run in float32 only and say so). The last line is the lowest fraction over the
+Each loop runs in its chapter's dtype unless ``--dtype`` names another it supports (chapter 01's
+modular-addition MLP, 04 and 05 run in float32 only and say so). The last line is the lowest fraction over the
 GEMM-shaped loops. The whole script takes about a minute at ``book`` and two at ``paper`` on one
 idle core.
 
@@ -76,6 +76,8 @@ from grokutils.chapters.lazy_to_rich import experiments as ex01
 from grokutils.chapters.lazy_to_rich import theory as theory01
 from grokutils.chapters.lazy_to_rich.committee import Committee
 from grokutils.chapters.lazy_to_rich.committee_gd import train as train_committee
+from grokutils.chapters.lazy_to_rich.quadratic_mlp import QuadraticMLP
+from grokutils.chapters.lazy_to_rich.quadratic_mlp_gd import train_modular_addition
 from grokutils.chapters.linear_grokking import experiments as ex02
 from grokutils.chapters.linear_grokking import two_layer_gd as gd02
 from grokutils.chapters.linear_grokking.task import two_layer_problem
@@ -96,9 +98,12 @@ from grokutils.methods.langevin import (
     replica_grid,
     rescaled_step_sizes,
 )
-from grokutils.methods.modular_data import TASKS
+from grokutils.methods.modular_data import TASKS, fixed_split
 
 PRESETS = ("book", "paper")
+MODULUS_01, WIDTH_01 = 23, 100
+"""Chapter 01's Fig. 2 network: a + b mod 23, width 100 (:func:`.train_modular_addition`'s
+defaults, which the chapter's experiment keeps)."""
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 TIMED_SECONDS = 2.0
 """About how long the timed window of a loop runs, at least."""
@@ -124,6 +129,17 @@ def committee_recursion_flops(runs: int, d: int, p: int) -> float:
     steps 0 and 1 only (``record_steps(steps, 2)``) and so makes ``steps + 1`` updates: the
     same records and the same extra update in both timed runs, which cancel."""
     return runs * (4 * p * d * d + 6 * d**3 + 6 * p * d + 14 * d * d + 2 * p)
+
+
+def quadratic_mlp_flops(runs: int, n: int, width: int, p: int) -> float:
+    """ch01, one full-batch GD step of the quadratic MLP on modular addition
+    (:meth:`.QuadraticMLP._gradients` and the update) for ``runs`` networks of width ``N`` on
+    ``n`` training pairs mod ``p``: ``h`` as two gathered rows added (``nN``), ``h²`` (``nN``),
+    ``fᵀ = W₂(h²)ᵀ`` (``2pnN``) with its scale, residual and factor (``3pn``), ``dL/dW₂``
+    (``2pnN``), ``dL/dh`` (``2pnN + nN``), the two scatter-adds (``2nN``) and the updates of
+    ``W₁ᵀ`` (``2·2pN``: ``D = 2p`` rows) and ``W₂`` (``2pN``). Recorded only after steps 0, 1
+    and the last (``n_records = 2``): the same records in both timed runs, which cancel."""
+    return runs * (6 * p * n * width + 5 * n * width + 3 * p * n + 6 * p * width)
 
 
 def two_layer_tanh_flops(runs: int, n: int, d_in: int, d_h: int, d_out: int) -> float:
@@ -284,6 +300,20 @@ def committee_recursion(p, dtype: torch.dtype) -> Prepared:
 
     sizes = f"{runs} runs, D={d}, P={n}, N={p.width}"
     return Prepared(sizes, dtype, run, lambda s: s * committee_recursion_flops(runs, d, n))
+
+
+def modular_mlp(p, dtype: torch.dtype) -> Prepared:
+    """ch01: the Fig. 2 batch (every α × the chapter's modular seeds) trained by
+    :func:`.train_modular_addition` on the chapter's split, its records cut to three."""
+    alphas, seeds = p.mod_alphas, ex01.ChapterSeeds.of(p).modular
+    runs, n = len(alphas) * len(seeds), len(fixed_split(MODULUS_01, 0.9, 1)[0])
+
+    def run(steps: int):  # it takes 2 steps at least: the untimed warm-up's 1 runs as 2
+        return train_modular_addition(alphas, seeds, steps=max(steps, 2), n_records=2)
+
+    sizes = f"{runs} nets, p={MODULUS_01}, N={WIDTH_01}, {n} train pairs"
+    flops = quadratic_mlp_flops(runs, n, WIDTH_01, MODULUS_01)
+    return Prepared(sizes, dtype, run, lambda s: s * flops)
 
 
 def two_layer(p, dtype: torch.dtype, activation: str) -> Prepared:
@@ -456,6 +486,13 @@ GEMM_LOOPS = (
         committee_recursion,
         ("float32", "float64"),
         ((theory01, "statistics_step"),),
+    ),
+    Loop(
+        "ch01-modular",
+        "01_lazy_to_rich",
+        modular_mlp,
+        ("float32",),
+        ((QuadraticMLP, "_gradients"),),
     ),
     Loop(
         "ch02-tanh",

@@ -209,12 +209,17 @@ def pytest_collect_file(file_path: Path, parent):
 BOOK_TESTS = ("tests/test_book.py", "tests/test_pdf.py")
 """The test files whose tests share one built book per book (the ``built_books`` fixture)."""
 
+SHARED_FIXTURE_MODULES = ("tests/methods/test_wang_landau.py",)
+"""Test files whose tests share an expensive module-scoped fixture (``harmonic_run``: a WLMD run
+of ~15 s), which each worker that gets one of those tests would compute again."""
+
 
 class SharedStateScheduling(LoadScopeScheduling):
     """pytest-xdist's load scheduling, but tests that share state go to one worker: the cells
     of an nbval reference (their chapter's run, read once), and the tests of one built book
-    (``tests/test_book.py::…[fixture]`` and ``tests/test_pdf.py::…[fixture]`` share a build).
-    Every other test is a unit of its own. (``--dist loadgroup`` would do this with
+    (``tests/test_book.py::…[fixture]`` and ``tests/test_pdf.py::…[fixture]`` share a build),
+    and the tests of a module in :data:`SHARED_FIXTURE_MODULES`. Every other test is a unit of
+    its own. (``--dist loadgroup`` would do this with
     ``xdist_group`` marks, but xdist 3.8 records a group in ``item._nodeid``, which pytest 9
     ignores.)"""
 
@@ -224,7 +229,7 @@ class SharedStateScheduling(LoadScopeScheduling):
         path = nodeid.split("::", 1)[0]
         if path in BOOK_TESTS and nodeid.endswith("]"):
             return "built book " + nodeid.rsplit("[", 1)[1].rstrip("]")
-        return nodeid
+        return path if path in SHARED_FIXTURE_MODULES else nodeid
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent with -p no:xdist

@@ -35,6 +35,13 @@ record (with the NTK alignment of the headline) and its cost would be projected 
 cost; the projection leaves out the cost of the ``n_records`` evaluations of a full run (small
 beside 10⁴–10⁵ steps except for the headline's alignment on ``n_align`` inputs). The recursion
 check has a fixed budget of :data:`RECURSION_CHECK_STEPS` steps and is timed in full.
+
+Each experiment's ``few`` (the dry run's timed steps ``k``) makes the difference between its
+runs of ``2k`` and ``k`` steps at ``paper`` at least 10 times the spread of the fixed cost of
+its ``k``-step run, and at least 0.5 s (measured 2026-12-08, AMD EPYC, one thread: three runs
+of the old ``k`` spread by 0.16 s for the headline's 5 steps of 17 ms, by 0.94 s for the phase
+diagram's 1 step of 1.6 s). With the old 1 to 20 steps the differences were below that spread,
+and two dry runs of the same chapter projected 125 h and 44 h (the headline 0.18 h and 11.5 h).
 """
 
 from __future__ import annotations
@@ -559,7 +566,7 @@ def _headline_config(p) -> dict:
         f"NTK alignment on {p.n_align}"
     ),
     **cut_to_few("steps"),
-    few=5,
+    few=100,
 )
 def headline_runs(p) -> SingleIndexSweep:
     """Fig. 1: every α of ``p.alphas`` × the headline seeds, with the NTK alignment."""
@@ -574,7 +581,7 @@ def headline_runs(p) -> SingleIndexSweep:
         f"{_size(p)}, P={p.p_train}, {len(p.seeds)} seeds; kernel regression on {p.n_test}"
     ),
     **cut_to_few("steps"),
-    few=5,
+    few=500,
 )
 def linearised_runs(p) -> tuple[SingleIndexSweep, np.ndarray]:
     """Fig. 1: the linearised model at α = 1 on the headline seeds, and the level of kernel
@@ -591,7 +598,7 @@ def linearised_runs(p) -> tuple[SingleIndexSweep, np.ndarray]:
         f"D={p.n2_d}, N=2, P={3 * p.n2_d}, {len(p.mix_values)} λ × {len(p.n2_seeds)} seeds"
     ),
     **cut_to_few("n2_steps"),
-    few=20,
+    few=2000,
 )
 def width_two_runs(p) -> SingleIndexSweep:
     """Figs. 4 and 10: the paper's width-2 configuration (uncentred, ε = 0.25, P = 3D, c = 0.5,
@@ -616,7 +623,7 @@ def width_two_runs(p) -> SingleIndexSweep:
         f"{_size(p)}, P={p.sweep_p}, {len(p.sweep_alphas)} α × {len(p.sweep_seeds)} seeds"
     ),
     **cut_to_few("sweep_steps"),
-    few=5,
+    few=20,
 )
 def alpha_sweep(p) -> SingleIndexSweep:
     """Fig. 3(a): every α of ``p.sweep_alphas`` at the authors' cell (ε = 0.25, c = 0.5,
@@ -634,7 +641,7 @@ def alpha_sweep(p) -> SingleIndexSweep:
         f"{_size(p)}, P={p.p_train}, {len(p.eps_values)} ε × {len(p.trend_seeds)} seeds"
     ),
     **cut_to_few("sweep_steps"),
-    few=5,
+    few=25,
 )
 def eps_sweep(p) -> SingleIndexSweep:
     """Fig. 3(b): every ε of ``p.eps_values`` at α = 1."""
@@ -658,7 +665,7 @@ def eps_sweep(p) -> SingleIndexSweep:
         "steps (the authors' step limit)"
     ),
     **cut_to_few("phase_steps"),
-    few=1,
+    few=6,
 )
 def phase_sweep(p) -> SingleIndexSweep:
     """Fig. 3(e): the grid ``p.phase_alphas × p.phase_eps`` at the learning-rate constant
@@ -685,7 +692,7 @@ def _fig7(p) -> dict:
     "Fig. 7 σ sweep",
     sizes=lambda p: f"{_size(p)}, P={p.p_train}, 3 σ × {len(p.trend_seeds)} seeds",
     **cut_to_few("sweep_steps"),
-    few=5,
+    few=60,
 )
 def sigma_sweep(p) -> SingleIndexSweep:
     """Fig. 7(b, d): three initial scales σ at α = 1."""
@@ -698,7 +705,7 @@ def sigma_sweep(p) -> SingleIndexSweep:
     "Fig. 7 α = σ⁻²",
     sizes=lambda p: f"{_size(p)}, P={p.p_train}, 3 σ × {len(p.sweep_seeds)} seeds",
     **cut_to_few("sweep_steps"),
-    few=5,
+    few=60,
 )
 def joint_sweep(p) -> SingleIndexSweep:
     """Fig. 7(c): the same three σ with α = σ⁻² (the joint scaling)."""
@@ -714,7 +721,7 @@ def _fig9(p) -> dict:
     "Fig. 9 P sweep",
     sizes=lambda p: f"{_size(p)}, P={p.p_values}, {len(p.sweep_seeds)} seeds (one batch per P)",
     **cut_to_few("p_steps"),
-    few=5,
+    few=25,
 )
 def sample_size_sweep(p) -> SingleIndexSweep:
     """Fig. 9 at the chapter's size and ε: every P of ``p.p_values``."""
@@ -730,7 +737,7 @@ def sample_size_sweep(p) -> SingleIndexSweep:
         f"D={p.p_paper_d}, N={p.p_paper_width}, P={p.p_paper}, {len(p.sweep_seeds)} seeds"
     ),
     **cut_to_few("p_paper_steps"),
-    few=5,
+    few=500,
 )
 def sample_size_paper_sweep(p) -> SingleIndexSweep:
     """Fig. 9 at the authors' cell (ε = c = 0.5): every P of ``p.p_paper``."""
@@ -744,7 +751,7 @@ def sample_size_paper_sweep(p) -> SingleIndexSweep:
     "Fig. 2 modular addition",
     sizes=lambda p: f"p=23, N=100, {len(p.mod_alphas)} α × {len(p.mod_seeds)} seeds",
     steps="mod_steps",
-    few=20,
+    few=100,
 )
 def modular_addition_runs(p) -> Trajectory:
     """Fig. 2: the quadratic MLP on a + b mod 23 at every α of ``p.mod_alphas``."""
@@ -757,7 +764,7 @@ def modular_addition_runs(p) -> Trajectory:
         f"D={p.eig_d}, P={p.eig_p}, N=2, {len(p.eig_ranks)} ranks × {len(p.eig_seeds)} seeds"
     ),
     **cut_to_few("eig_steps"),
-    few=20,
+    few=1000,
 )
 def eigenvector_runs(p) -> Trajectory:
     """Fig. 5: labels along each eigenvector rank of ``p.eig_ranks`` of the initial NTK."""

@@ -69,18 +69,21 @@ class QuadraticMLP:
     def gradients(self, units, labels) -> tuple[torch.Tensor, torch.Tensor]:
         """Gradients of ``L = mse/α²`` with respect to ``W1t`` and ``W2`` (same shapes)."""
         target = torch.nn.functional.one_hot(labels, self.W2.shape[1]).to(self.W2.dtype)
-        return self._gradients(units, target)
+        return self._gradients(units, target.T.contiguous())
 
-    def _gradients(self, units, target) -> tuple[torch.Tensor, torch.Tensor]:
-        """:meth:`gradients` for a one-hot ``target [n, p]`` computed once by the caller."""
+    def _gradients(self, units, target_t) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`gradients` for the one-hot target transposed, ``[p, n]``, computed once by the
+        caller. The outputs are computed transposed, ``fᵀ = W₂ (h²)ᵀ [runs, p, n]``, as the
+        product with ``p`` rows is the fast one (``methods/narrow_products``); ``dL/dW₂`` and
+        ``dL/dh`` then take ``fᵀ`` as it is."""
         h = self.W1t.index_select(1, units[0]) + self.W1t.index_select(1, units[1])
         h2 = h * h
         scale = self.scale
-        f = scale * (h2 @ self.W2.transpose(1, 2))
-        n, p = f.shape[1:]
-        g_f = (f - target) * (2 * scale / (n * p * self.alpha[:, None, None] ** 2))  # scale·dL/df
-        g_W2 = g_f.transpose(1, 2) @ h2
-        g_h = (g_f @ self.W2) * h  # half of dL/dh, [runs, n, N]
+        f_t = scale * torch.bmm(self.W2, h2.transpose(1, 2))
+        p, n = f_t.shape[1:]
+        g_f_t = (f_t - target_t) * (2 * scale / (n * p * self.alpha[:, None, None] ** 2))
+        g_W2 = torch.bmm(g_f_t, h2)
+        g_h = torch.bmm(g_f_t.transpose(1, 2), self.W2).mul_(h)  # half of dL/dh, [runs, n, N]
         g_W1t = torch.zeros_like(self.W1t)
         g_W1t.index_add_(1, units[0], g_h, alpha=2).index_add_(1, units[1], g_h, alpha=2)
         return g_W1t, g_W2

@@ -56,7 +56,7 @@ def train_modular_addition(
     splits = dict(zip(("train", "test"), fixed_split(p, train_fraction, split_seed), strict=True))
     splits = {k: (units[:, idx], labels[idx]) for k, idx in splits.items()}
     train_units, train_labels = splits["train"]
-    train_target = torch.nn.functional.one_hot(train_labels, p).to(net.W2.dtype)
+    train_target_t = torch.nn.functional.one_hot(train_labels, p).to(net.W2.dtype).T.contiguous()
     step_size = (lr / net.alpha**2)[:, None, None]
     rec = Recorder(record_steps(steps, n_records + 1))  # step 0 and n_records log-spaced steps
     for t in progress(range(steps + 1), desc=desc):
@@ -67,7 +67,7 @@ def train_modular_addition(
             rec.add(t, **row)
         if t == steps:
             break
-        g_W1t, g_W2 = net._gradients(train_units, train_target)
+        g_W1t, g_W2 = net._gradients(train_units, train_target_t)
         net.W1t -= step_size * g_W1t
         net.W2 -= step_size * g_W2
     table = pd.DataFrame({"alpha": [float(a) for a, _ in runs], "seed": [s for _, s in runs]})

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from grokutils.core.seeding import torch_generator
 from grokutils.methods import hessian
+from grokutils.methods.narrow_products import narrow_baddbmm, narrow_bmm
 
 
 def mlp_shapes(dim: int, width: int) -> list[tuple[int, ...]]:
@@ -74,7 +75,7 @@ def _forward(params, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch
     w1, b1, w2, b2, w3, b3 = params
     h1 = _tanh(torch.baddbmm(b1[:, None, :], x, w1))
     h2 = _tanh(torch.baddbmm(b2[:, None, :], h1, w2))
-    return h1, h2, torch.baddbmm(b3[:, None, :], h2, w3)[..., 0]
+    return h1, h2, narrow_baddbmm(b3[:, None, :], h2, w3)[..., 0]
 
 
 def _tanh(a: torch.Tensor) -> torch.Tensor:
@@ -124,7 +125,7 @@ def mlp_loss_and_grad(
             g_a1.sum(1),
             h1.transpose(1, 2) @ g_a2,
             g_a2.sum(1),
-            h2.transpose(1, 2) @ g_f[:, :, None],
+            narrow_bmm(h2.transpose(1, 2), g_f[:, :, None]),
             g_f.sum(1, keepdim=True),
         )
         loss = (F.softplus(-m) * weight).sum(1)
