@@ -25,9 +25,9 @@ capped (:data:`NAIVE_DRAWS`, :data:`RBIS_INNER`, :data:`SS_PARTICLES`) to fit th
 problem sizes are the preset's.
 
 Each loop runs in its chapter's dtype unless ``--dtype`` names another it supports (chapter 01's
-modular-addition MLP, 04 and 05 run in float32 only and say so). The last line is the lowest fraction over the
-GEMM-shaped loops. The whole script takes about a minute at ``book`` and two at ``paper`` on one
-idle core.
+modular-addition MLP, 04 and 05 run in float32 only and say so). The last line is the lowest
+fraction over the GEMM-shaped loops. The whole script takes about a minute at ``book`` and two
+at ``paper`` on one idle core.
 
 ``--compile`` runs each GEMM-shaped loop with the functions its step calls (``Loop.step_functions``)
 replaced by their ``torch.compile`` (inductor, static shapes; the compilation falls in the
