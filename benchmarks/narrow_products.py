@@ -9,9 +9,10 @@ transposed form's, :func:`grokutils.methods.narrow_products.narrow_bmm`, copy ba
 memory included: above 1, the transpose is faster). The two forms agree to rounding: they sum the
 same products in another order.
 
-Chapter 04 computes its narrow products transposed (:mod:`grokutils.methods.narrow_products`);
-chapters 02 and 06 still as written (rewriting them moves their digits, hence their fingerprints
-and archived evidence). The rows keep both forms side by side for another machine or torch.
+Chapters 01, 04 and 06 compute their narrow products transposed
+(:mod:`grokutils.methods.narrow_products`, or fᵀ kept as it is in chapter 01); chapter 02 still as
+written (rewriting it moves its digits, hence its fingerprint and archived evidence: branch
+``core-bundle``). The rows keep both forms side by side for another machine or torch.
 
 Usage: python benchmarks/narrow_products.py
 """

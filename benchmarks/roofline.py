@@ -101,9 +101,11 @@ from grokutils.methods.langevin import (
 from grokutils.methods.modular_data import TASKS, fixed_split
 
 PRESETS = ("book", "paper")
-MODULUS_01, WIDTH_01 = 23, 100
-"""Chapter 01's Fig. 2 network: a + b mod 23, width 100 (:func:`.train_modular_addition`'s
-defaults, which the chapter's experiment keeps)."""
+MODULUS_01, WIDTH_01 = (
+    inspect.signature(train_modular_addition).parameters[name].default for name in ("p", "width")
+)
+"""Chapter 01's Fig. 2 network (a + b mod p, width N): :func:`.train_modular_addition`'s
+defaults, which the chapter's experiment keeps."""
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 TIMED_SECONDS = 2.0
 """About how long the timed window of a loop runs, at least."""
